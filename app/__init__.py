@@ -1,0 +1,3 @@
+"""Firelane: a work tracker for operations teams."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,33 @@
+"""Errors of the auth domain."""
+
+from app.core.errors import Conflict, Forbidden, NotAuthenticated, NotFound
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    message = "The name or password is wrong."
+
+
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+    message = "Cookie-authenticated writes need the X-CSRF-Token header from the login response."
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    message = "No such user."
+
+
+class UserExists(Conflict):
+    code = "user_exists"
+    message = "A user with this name exists already."
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"
+    message = "No such API token."
+
+
+class LastAdmin(Conflict):
+    code = "last_admin"
+    message = "This would leave Firelane without an active admin."

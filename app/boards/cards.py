@@ -1,0 +1,451 @@
+"""Cards: create, change, move and comment. Public functions own one commit;
+the ``place_*``/``new_*`` helpers only flush, for other domains' units of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, col, select
+
+from app.auth.models import User
+from app.boards import rank
+from app.boards.activity import Actor, actor_fields, card_snapshot, record
+from app.boards.exceptions import (
+    Busy,
+    CardNotFound,
+    ColumnNotFound,
+    InvalidMove,
+    UnknownAssignee,
+    VersionConflict,
+    WipLimitReached,
+)
+from app.boards.models import (
+    Board,
+    BoardColumn,
+    Card,
+    CardKind,
+    CardLabel,
+    ChecklistItem,
+    Comment,
+    Priority,
+)
+from app.boards.schemas import CardCreate, CardMove, CardUpdate, CommentCreate
+from app.boards.service import first_column_id
+from app.core.clock import now
+from app.core.db import pk
+from app.core.pagination import decode_cursor, encode_cursor, split_page
+
+# How often a write is recomputed when a concurrent writer took the same rank key.
+RANK_ATTEMPTS = 5
+
+T = TypeVar("T")
+
+
+def get_card(session: Session, card_id: int) -> Card:
+    card = session.get(Card, card_id)
+    if card is None:
+        raise CardNotFound()
+    return card
+
+
+def _conflict(card: Card) -> VersionConflict:
+    return VersionConflict(current=card_snapshot(card))
+
+
+def check_version(card: Card, version: int) -> None:
+    if card.version != version:
+        raise _conflict(card)
+
+
+def _is_rank_collision(exc: IntegrityError) -> bool:
+    text = str(exc.orig)
+    return "uq_card_column_id_rank" in text or "card.column_id, card.rank" in text
+
+
+def committing(session: Session, card_id: int | None, write: Callable[[], T]) -> T:
+    """Run ``write`` and commit; recompute on a rank collision, 409 on a lost version race."""
+    for _attempt in range(RANK_ATTEMPTS):
+        try:
+            result = write()
+            session.commit()
+            return result
+        except IntegrityError as exc:
+            session.rollback()
+            if not _is_rank_collision(exc):
+                raise
+        except StaleDataError as exc:
+            session.rollback()
+            current = session.get(Card, card_id) if card_id is not None else None
+            if current is None:
+                raise CardNotFound() from exc
+            raise _conflict(current) from exc
+    raise Busy()
+
+
+# --- placing -------------------------------------------------------------------------
+
+
+def _lock_column(session: Session, *, board_id: int, column_id: int) -> BoardColumn:
+    """Load and lock a board's column, so placements into it run one after another."""
+    query = (
+        select(BoardColumn)
+        .where(BoardColumn.id == column_id, BoardColumn.board_id == board_id)
+        .with_for_update()
+    )
+    column = session.exec(query).first()
+    if column is None:
+        raise ColumnNotFound()
+    return column
+
+
+def _wip_warnings(session: Session, column: BoardColumn, *, adding: int = 1) -> list[str]:
+    if column.wip_limit is None:
+        return []
+    held = session.exec(
+        select(func.count())
+        .select_from(Card)
+        .where(Card.column_id == column.id, col(Card.archived_at).is_(None))
+    ).one()
+    if held + adding <= column.wip_limit:
+        return []
+    if column.wip_mode == "hard":
+        raise WipLimitReached(
+            f"Column {column.name!r} holds {held} card(s) and its hard WIP limit is "
+            f"{column.wip_limit}.",
+            column_id=column.id,
+            wip_limit=column.wip_limit,
+        )
+    return [f"Column {column.name!r} is over its WIP limit ({held + adding}/{column.wip_limit})."]
+
+
+def _edge_rank(session: Session, column_id: int, *, top: bool, exclude: int | None) -> str:
+    query = select(Card.rank).where(Card.column_id == column_id, col(Card.archived_at).is_(None))
+    if exclude is not None:
+        query = query.where(Card.id != exclude)
+    query = query.order_by(col(Card.rank) if top else col(Card.rank).desc()).limit(1)
+    edge = session.exec(query).first()
+    return rank.between(None, edge) if top else rank.between(edge, None)
+
+
+def _rank_beside(
+    session: Session, column_id: int, anchor_id: int, *, after: bool, moving: int | None
+) -> str:
+    anchor = session.get(Card, anchor_id)
+    if anchor is None or anchor.archived_at is not None:
+        raise InvalidMove(f"Card {anchor_id} does not exist or is archived.")
+    if anchor.column_id != column_id:
+        raise InvalidMove(f"Card {anchor_id} is not in column {column_id}.")
+    if anchor.id == moving:
+        raise InvalidMove("A card cannot be placed relative to itself.")
+    query = select(Card.rank).where(Card.column_id == column_id, col(Card.archived_at).is_(None))
+    if moving is not None:
+        query = query.where(Card.id != moving)
+    if after:
+        query = query.where(col(Card.rank) > anchor.rank).order_by(col(Card.rank))
+    else:
+        query = query.where(col(Card.rank) < anchor.rank).order_by(col(Card.rank).desc())
+    neighbour = session.exec(query.limit(1)).first()
+    if after:
+        return rank.between(anchor.rank, neighbour)
+    return rank.between(neighbour, anchor.rank)
+
+
+def _first_position(session: Session, board_id: int) -> int:
+    query = select(func.min(BoardColumn.position)).where(BoardColumn.board_id == board_id)
+    return session.exec(query).one() or 0
+
+
+def _set_placement_times(card: Card, *, column: BoardColumn, first_position: int) -> None:
+    stamp = now()
+    if column.position != first_position and card.started_at is None:
+        card.started_at = stamp
+    if column.is_done and card.done_at is None:
+        card.done_at = stamp
+    elif not column.is_done:
+        card.done_at = None
+
+
+def _resolve_assignee(session: Session, name: str | None) -> int | None:
+    if name is None:
+        return None
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None or not user.is_active:
+        raise UnknownAssignee(f"No active user is named {name!r}.")
+    return user.id
+
+
+# --- create --------------------------------------------------------------------------
+
+
+def new_card(
+    session: Session,
+    *,
+    board: Board,
+    actor: Actor,
+    title: str,
+    column_id: int | None = None,
+    top: bool = False,
+    description: str = "",
+    kind: CardKind = CardKind.project,
+    priority: Priority = Priority.medium,
+    labels: list[str] | None = None,
+    assignee_id: int | None = None,
+    due_at: datetime | None = None,
+    time_spent_minutes: int = 0,
+    checklist: list[str] | None = None,
+    event_data: dict[str, Any] | None = None,
+    depth: int = 0,
+) -> tuple[Card, list[str]]:
+    """Insert a card and its ``card.created`` event; flushes, the caller commits."""
+    board_id = pk(board)
+    target_id = column_id if column_id is not None else first_column_id(session, board_id=board_id)
+    column = _lock_column(session, board_id=board_id, column_id=target_id)
+    warnings = _wip_warnings(session, column)
+    _, creator_id = actor_fields(actor)
+    card = Card(
+        board_id=board_id,
+        column_id=pk(column),
+        title=title,
+        description=description,
+        kind=kind,
+        priority=priority,
+        assignee_id=assignee_id,
+        created_by_id=creator_id,
+        due_at=due_at,
+        time_spent_minutes=time_spent_minutes,
+        rank=_edge_rank(session, target_id, top=top, exclude=None),
+        label_rows=[CardLabel(name=name) for name in sorted(set(labels or []))],
+        checklist=[ChecklistItem(position=i, text=text) for i, text in enumerate(checklist or [])],
+    )
+    _set_placement_times(card, column=column, first_position=_first_position(session, board_id))
+    session.add(card)
+    session.flush()
+    record(
+        session,
+        card=card,
+        type="card.created",
+        actor=actor,
+        to_column_id=column.id,
+        data=event_data,
+        depth=depth,
+    )
+    return card, warnings
+
+
+def create_card(
+    session: Session, *, board: Board, data: CardCreate, actor: Actor
+) -> tuple[Card, list[str]]:
+    """Create a card at the top or bottom of a column."""
+
+    def write() -> tuple[Card, list[str]]:
+        return new_card(
+            session,
+            board=board,
+            actor=actor,
+            title=data.title,
+            column_id=data.column_id,
+            top=data.position == "top",
+            description=data.description,
+            kind=data.kind,
+            priority=data.priority,
+            labels=data.labels,
+            assignee_id=_resolve_assignee(session, data.assignee),
+            due_at=data.due_at,
+            time_spent_minutes=data.time_spent_minutes,
+            checklist=data.checklist,
+        )
+
+    return committing(session, None, write)
+
+
+# --- update --------------------------------------------------------------------------
+
+_PLAIN_FIELDS = ("title", "description", "kind", "priority", "due_at", "time_spent_minutes")
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def change_card(
+    session: Session, *, card: Card, fields: dict[str, Any], actor: Actor, depth: int = 0
+) -> tuple[dict[str, list[Any]], list[str]]:
+    """Apply field changes and record ``card.updated``; flushes, the caller commits.
+
+    ``fields`` may hold the plain fields, ``labels``, ``assignee_id`` and ``archived``.
+    """
+    changes: dict[str, list[Any]] = {}
+    warnings: list[str] = []
+    for field in _PLAIN_FIELDS:
+        if field in fields and fields[field] != getattr(card, field):
+            changes[field] = [_json_value(getattr(card, field)), _json_value(fields[field])]
+            setattr(card, field, fields[field])
+    if "labels" in fields and sorted(set(fields["labels"])) != card.labels:
+        new_labels = sorted(set(fields["labels"]))
+        changes["labels"] = [card.labels, new_labels]
+        kept = [row for row in card.label_rows if row.name in new_labels]
+        added = [CardLabel(name=name) for name in new_labels if name not in card.labels]
+        card.label_rows = sorted(kept + added, key=lambda row: row.name)
+    if "assignee_id" in fields and fields["assignee_id"] != card.assignee_id:
+        changes["assignee_id"] = [card.assignee_id, fields["assignee_id"]]
+        card.assignee_id = fields["assignee_id"]
+        card.assignee_user = session.get(User, card.assignee_id) if card.assignee_id else None
+    archived = fields.get("archived")
+    if archived is not None and archived != (card.archived_at is not None):
+        changes["archived"] = [not archived, archived]
+        if archived:
+            card.archived_at = now()
+        else:
+            column = _lock_column(session, board_id=card.board_id, column_id=card.column_id)
+            warnings = _wip_warnings(session, column)
+            card.archived_at = None
+            card.rank = _edge_rank(session, card.column_id, top=False, exclude=card.id)
+    if changes:
+        card.updated_at = now()
+        session.add(card)
+        session.flush()
+        record(session, card=card, type="card.updated", actor=actor, changes=changes, depth=depth)
+    return changes, warnings
+
+
+def update_card(
+    session: Session, *, card: Card, data: CardUpdate, actor: Actor
+) -> tuple[Card, list[str]]:
+    """Change a card's fields; the request carries the version it read."""
+    fields = data.model_dump(exclude_unset=True, exclude={"version", "assignee"})
+    card_id = card.id
+
+    def write() -> tuple[Card, list[str]]:
+        check_version(card, data.version)
+        if "assignee" in data.model_fields_set:
+            fields["assignee_id"] = _resolve_assignee(session, data.assignee)
+        _, warnings = change_card(session, card=card, fields=fields, actor=actor)
+        return card, warnings
+
+    return committing(session, card_id, write)
+
+
+# --- move ----------------------------------------------------------------------------
+
+
+def place_card(
+    session: Session,
+    *,
+    card: Card,
+    column_id: int,
+    actor: Actor,
+    after_card_id: int | None = None,
+    before_card_id: int | None = None,
+    top: bool = False,
+    depth: int = 0,
+) -> list[str]:
+    """Move a card to a place in a column and record the events; flushes, the caller commits."""
+    if card.archived_at is not None:
+        raise InvalidMove("An archived card cannot be moved; unarchive it first.")
+    source_id = card.column_id
+    target = _lock_column(session, board_id=card.board_id, column_id=column_id)
+    warnings = _wip_warnings(session, target) if target.id != source_id else []
+    if after_card_id is not None:
+        new_rank = _rank_beside(session, column_id, after_card_id, after=True, moving=card.id)
+    elif before_card_id is not None:
+        new_rank = _rank_beside(session, column_id, before_card_id, after=False, moving=card.id)
+    else:
+        new_rank = _edge_rank(session, column_id, top=top, exclude=card.id)
+    was_done = card.done_at is not None
+    card.column_id = column_id
+    card.rank = new_rank
+    card.updated_at = now()
+    _set_placement_times(
+        card, column=target, first_position=_first_position(session, card.board_id)
+    )
+    session.add(card)
+    session.flush()
+    record(
+        session,
+        card=card,
+        type="card.moved",
+        actor=actor,
+        from_column_id=source_id,
+        to_column_id=column_id,
+        depth=depth,
+    )
+    if card.done_at is not None and not was_done:
+        record(
+            session,
+            card=card,
+            type="card.done",
+            actor=actor,
+            depth=depth,
+            from_column_id=source_id,
+            to_column_id=column_id,
+        )
+    elif was_done and card.done_at is None:
+        record(
+            session,
+            card=card,
+            type="card.reopened",
+            actor=actor,
+            depth=depth,
+            from_column_id=source_id,
+            to_column_id=column_id,
+        )
+    return warnings
+
+
+def move_card(
+    session: Session, *, card: Card, data: CardMove, actor: Actor
+) -> tuple[Card, list[str]]:
+    """Move a card as the request intends: after or before a card, or to the top or bottom."""
+    card_id = card.id
+    column_id = data.column_id if data.column_id is not None else card.column_id
+
+    def write() -> tuple[Card, list[str]]:
+        check_version(card, data.version)
+        warnings = place_card(
+            session,
+            card=card,
+            column_id=column_id,
+            actor=actor,
+            after_card_id=data.after_card_id,
+            before_card_id=data.before_card_id,
+            top=data.position == "top",
+        )
+        return card, warnings
+
+    return committing(session, card_id, write)
+
+
+# --- comments ------------------------------------------------------------------------
+
+
+def add_comment(session: Session, *, card: Card, data: CommentCreate, author: User) -> Comment:
+    """Comment on a card; the comment is a card event too."""
+    comment = Comment(card_id=pk(card), author_id=author.id, body=data.body)
+    session.add(comment)
+    session.flush()
+    record(
+        session,
+        card=card,
+        type="card.commented",
+        actor=author,
+        data={"comment": {"id": comment.id, "body": comment.body}},
+    )
+    session.commit()
+    return comment
+
+
+def list_comments(
+    session: Session, *, card: Card, limit: int, cursor: str | None
+) -> tuple[list[Comment], str | None]:
+    """Return a card's comments oldest first, a page at a time."""
+    query = select(Comment).where(Comment.card_id == card.id)
+    if cursor:
+        (after,) = decode_cursor(cursor, "comment", (int,))
+        query = query.where(col(Comment.id) > after)
+    rows = list(session.exec(query.order_by(col(Comment.id)).limit(limit + 1)))
+    return split_page(rows, limit, lambda row: encode_cursor("comment", row.id))

@@ -1,0 +1,34 @@
+"""Load boards, columns and cards by path id, after authenticating the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from app.auth.dependencies import Viewer
+from app.boards import service
+from app.boards.cards import get_card
+from app.boards.models import Board, BoardColumn, Card
+from app.core.db import SessionDep, pk
+
+
+def get_board_or_404(board_id: int, session: SessionDep, _user: Viewer) -> Board:
+    return service.get_board(session, board_id)
+
+
+BoardDep = Annotated[Board, Depends(get_board_or_404)]
+
+
+def get_column_or_404(board: BoardDep, column_id: int, session: SessionDep) -> BoardColumn:
+    return service.get_column(session, board_id=pk(board), column_id=column_id)
+
+
+ColumnDep = Annotated[BoardColumn, Depends(get_column_or_404)]
+
+
+def get_card_or_404(card_id: int, session: SessionDep, _user: Viewer) -> Card:
+    return get_card(session, card_id)
+
+
+CardDep = Annotated[Card, Depends(get_card_or_404)]

@@ -1,0 +1,207 @@
+"""Boards, their columns, cards, labels, comments and the activity of every card."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import declared_attr
+from sqlmodel import JSON, Field, Relationship, SQLModel
+
+from app.auth.models import User
+from app.core.clock import now
+from app.core.db import RankKey, UTCDateTime
+
+
+class CardKind(StrEnum):
+    fire = "fire"
+    maintenance = "maintenance"
+    change = "change"
+    project = "project"
+    automation = "automation"
+
+
+class Priority(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    urgent = "urgent"
+
+    @property
+    def level(self) -> int:
+        return list(Priority).index(self)
+
+
+class WipMode(StrEnum):
+    soft = "soft"
+    hard = "hard"
+
+
+class CardStatus(StrEnum):
+    open = "open"
+    done = "done"
+    archived = "archived"
+
+
+class Board(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    slug: str = Field(max_length=64, unique=True)
+    description: str = Field(default="", sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+class BoardColumn(SQLModel, table=True):
+    __tablename__ = "board_column"
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=80)
+    position: int
+    wip_limit: int | None = None
+    wip_mode: WipMode = Field(default=WipMode.soft, sa_type=sa.String(8))
+    is_done: bool = False
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+class CardLabel(SQLModel, table=True):
+    __tablename__ = "card_label"
+    __table_args__ = (sa.Index("ix_card_label_name_card_id", "name", "card_id"),)
+
+    card_id: int | None = Field(
+        default=None, foreign_key="card.id", ondelete="CASCADE", primary_key=True
+    )
+    name: str = Field(max_length=64, primary_key=True)
+
+
+class ChecklistItem(SQLModel, table=True):
+    """One step of a card's checklist (chores come with theirs)."""
+
+    __tablename__ = "checklist_item"
+    __table_args__ = (sa.Index("ix_checklist_item_card_id_position", "card_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int | None = Field(default=None, foreign_key="card.id", ondelete="CASCADE")
+    position: int = 0
+    text: str = Field(max_length=500)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_by: str | None = Field(default=None, max_length=120)
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+class Card(SQLModel, table=True):
+    __table_args__ = (
+        # One key per place in a column; archived cards keep their key but hold no place.
+        sa.Index(
+            "uq_card_column_id_rank",
+            "column_id",
+            "rank",
+            unique=True,
+            sqlite_where=sa.text("archived_at IS NULL"),
+            postgresql_where=sa.text("archived_at IS NULL"),
+        ),
+        sa.Index("ix_card_board_id_id", "board_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", ondelete="CASCADE")
+    column_id: int = Field(foreign_key="board_column.id")
+    title: str = Field(max_length=300)
+    description: str = Field(default="", sa_type=sa.Text)
+    kind: CardKind = Field(default=CardKind.project, sa_type=sa.String(16), index=True)
+    priority: Priority = Field(default=Priority.medium, sa_type=sa.String(16))
+    assignee_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
+    )
+    created_by_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+    )
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rank: str = Field(sa_type=RankKey)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    time_spent_minutes: int = 0
+
+    label_rows: list[CardLabel] = Relationship(
+        sa_relationship_kwargs={
+            "lazy": "selectin",
+            "cascade": "all, delete-orphan",
+            "order_by": "CardLabel.name",
+        }
+    )
+
+    checklist: list[ChecklistItem] = Relationship(
+        sa_relationship_kwargs={
+            "lazy": "selectin",
+            "cascade": "all, delete-orphan",
+            "order_by": "(ChecklistItem.position, ChecklistItem.id)",
+        }
+    )
+
+    assignee_user: User | None = Relationship(
+        sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "[Card.assignee_id]"}
+    )
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        # Every UPDATE checks and bumps the version: a concurrent writer fails, never wins.
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+    @property
+    def labels(self) -> list[str]:
+        return [row.name for row in self.label_rows]
+
+    @property
+    def assignee_name(self) -> str | None:
+        return self.assignee_user.name if self.assignee_user else None
+
+    @property
+    def status(self) -> CardStatus:
+        if self.archived_at is not None:
+            return CardStatus.archived
+        return CardStatus.done if self.done_at is not None else CardStatus.open
+
+
+class Comment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="card.id", ondelete="CASCADE", index=True)
+    author_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    body: str = Field(sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+    author: User | None = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+    @property
+    def author_name(self) -> str | None:
+        return self.author.name if self.author else None
+
+
+class CardEvent(SQLModel, table=True):
+    """One thing that happened to a card: who, what, when, from → to, which fields."""
+
+    __tablename__ = "card_event"
+    __table_args__ = (
+        sa.Index("ix_card_event_card_id_id", "card_id", "id"),
+        sa.Index("ix_card_event_board_id_created_at", "board_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="card.id", ondelete="CASCADE")
+    board_id: int = Field(foreign_key="board.id", ondelete="CASCADE")
+    type: str = Field(max_length=40, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    # Who or what acted: "user:alice", "rule:3", "alert:alertmanager", "schedule:7", "system".
+    actor: str = Field(max_length=120)
+    from_column_id: int | None = None
+    to_column_id: int | None = None
+    changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)

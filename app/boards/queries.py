@@ -1,0 +1,126 @@
+"""Reading cards: filtered, paged lists and the board view with per-column counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.auth.models import User
+from app.boards.models import Board, Card, CardKind, CardLabel, CardStatus
+from app.boards.schemas import BoardDetail, BoardPublic, CardPublic, ColumnDetail, ColumnPublic
+from app.boards.service import list_columns
+from app.core.db import pk
+from app.core.pagination import decode_cursor, encode_cursor, split_page
+
+
+@dataclass(frozen=True)
+class CardFilters:
+    board_id: int | None = None
+    column_id: int | None = None
+    kind: CardKind | None = None
+    # None lists open and done cards; archived ones only when asked for.
+    status: CardStatus | None = None
+    label: str | None = None
+    assignee: str | None = None
+    q: str | None = None
+
+
+def _filtered(filters: CardFilters) -> SelectOfScalar[Card]:
+    query = select(Card)
+    if filters.board_id is not None:
+        query = query.where(Card.board_id == filters.board_id)
+    if filters.column_id is not None:
+        query = query.where(Card.column_id == filters.column_id)
+    if filters.kind is not None:
+        query = query.where(Card.kind == filters.kind)
+    if filters.status is None:
+        query = query.where(col(Card.archived_at).is_(None))
+    elif filters.status == CardStatus.archived:
+        query = query.where(col(Card.archived_at).is_not(None))
+    else:
+        done = col(Card.done_at).is_not(None)
+        query = query.where(
+            col(Card.archived_at).is_(None), done if filters.status == "done" else ~done
+        )
+    if filters.label is not None:
+        query = query.where(
+            exists().where(
+                col(CardLabel.card_id) == col(Card.id), col(CardLabel.name) == filters.label
+            )
+        )
+    if filters.assignee is not None:
+        assignee_ids = select(User.id).where(User.name == filters.assignee)
+        query = query.where(col(Card.assignee_id).in_(assignee_ids.scalar_subquery()))
+    if filters.q:
+        query = query.where(
+            or_(
+                col(Card.title).icontains(filters.q, autoescape=True),
+                col(Card.description).icontains(filters.q, autoescape=True),
+            )
+        )
+    return query
+
+
+def list_cards(
+    session: Session, *, filters: CardFilters, limit: int, cursor: str | None
+) -> tuple[list[Card], str | None]:
+    """List cards: in board order (rank) within one column, else newest first."""
+    query = _filtered(filters)
+    if filters.column_id is not None:
+        if cursor:
+            after_rank, after_id = decode_cursor(cursor, "rank", (str, int))
+            query = query.where(
+                or_(
+                    col(Card.rank) > after_rank,
+                    and_(col(Card.rank) == after_rank, col(Card.id) > after_id),
+                )
+            )
+        query = query.order_by(col(Card.rank), col(Card.id)).limit(limit + 1)
+        rows = list(session.exec(query))
+        return split_page(rows, limit, lambda c: encode_cursor("rank", c.rank, c.id))
+    if cursor:
+        (before_id,) = decode_cursor(cursor, "id", (int,))
+        query = query.where(col(Card.id) < before_id)
+    rows = list(session.exec(query.order_by(col(Card.id).desc()).limit(limit + 1)))
+    return split_page(rows, limit, lambda c: encode_cursor("id", c.id))
+
+
+def column_counts(session: Session, *, board_id: int) -> dict[int, int]:
+    """Count the cards each column holds (archived ones excluded)."""
+    query = (
+        select(Card.column_id, func.count())
+        .where(Card.board_id == board_id, col(Card.archived_at).is_(None))
+        .group_by(col(Card.column_id))
+    )
+    return dict(session.exec(query).all())
+
+
+def board_detail(session: Session, *, board: Board, cards_per_column: int) -> BoardDetail:
+    """The board with its columns, their counts and the first page of each column."""
+    board_id = pk(board)
+    counts = column_counts(session, board_id=board_id)
+    columns: list[ColumnDetail] = []
+    for column in list_columns(session, board_id=board_id):
+        cards: list[Card] = []
+        next_cursor = None
+        if cards_per_column:
+            cards, next_cursor = list_cards(
+                session,
+                filters=CardFilters(board_id=board_id, column_id=column.id),
+                limit=cards_per_column,
+                cursor=None,
+            )
+        base: dict[str, Any] = ColumnPublic.model_validate(column).model_dump()
+        columns.append(
+            ColumnDetail(
+                **base,
+                card_count=counts.get(pk(column), 0),
+                cards=[CardPublic.model_validate(card) for card in cards],
+                next_cursor=next_cursor,
+            )
+        )
+    return BoardDetail(**BoardPublic.model_validate(board).model_dump(), columns=columns)

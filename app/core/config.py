@@ -1,0 +1,80 @@
+"""Settings, read from the environment (prefix ``FIRELANE_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "change-me-firelane-development-key"  # noqa: S105 - the refused default
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field can be set as ``FIRELANE_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FIRELANE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./firelane.db"
+    secret_key: str = DEFAULT_SECRET_KEY
+    base_url: str = "http://127.0.0.1:8000"
+    timezone: str = "UTC"
+    scheduler: bool = True
+
+    # Limits that keep bad input from costing memory or storage.
+    max_body_bytes: int = 1_048_576
+    session_days: int = 14
+    # Browser cookies carry the Secure flag unless the base URL is plain http.
+    cookie_secure: bool | None = None
+    sql_echo: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.secret_key == DEFAULT_SECRET_KEY:
+            message = "FIRELANE_SECRET_KEY is the public default; set a random value of your own"
+            if self.environment != "development":
+                raise ValueError(message)
+            logging.getLogger("firelane.config").warning(message)
+        elif len(self.secret_key) < 16:
+            raise ValueError("FIRELANE_SECRET_KEY must be at least 16 characters long")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.base_url.startswith("https://")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once."""
+    return Settings()

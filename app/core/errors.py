@@ -1,0 +1,167 @@
+"""Domain errors and the one handler that renders them.
+
+Every error leaves the API as ``{"error": "<stable_code>", "detail": "<sentence>"}``
+with the status its class carries. The tree:
+
+    AppError (400 bad_request)
+    ├── BadRequest (400)          malformed input the schema cannot express
+    ├── NotAuthenticated (401)    no or wrong credentials
+    ├── Forbidden (403)           authenticated, but the role does not allow it
+    ├── NotFound (404)            unknown id
+    ├── Conflict (409)            the state changed or a rule forbids it (versions, WIP)
+    ├── PayloadTooLarge (413)
+    ├── InvalidInput (422)        well-formed but unacceptable values
+    └── Unavailable (503)         a transient store failure; the sender may retry
+
+Domain packages subclass these in their ``exceptions.py`` with their own codes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("firelane.errors")
+
+
+class AppError(Exception):
+    """Base of every expected failure; carries its HTTP status and stable code."""
+
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    message: ClassVar[str] = "The request could not be processed."
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        self.detail = detail or self.message
+        self.extra = extra
+        super().__init__(self.detail)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "detail": self.detail, **self.extra}
+
+    headers: ClassVar[dict[str, str] | None] = None
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "bad_request"
+
+
+class NotAuthenticated(AppError):
+    status_code = 401
+    code = "not_authenticated"
+    message = "Authentication is required: send a Bearer token or log in."
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    message = "Your role does not allow this."
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    message = "No such resource."
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    message = "The request conflicts with the current state."
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+    message = "The request body is larger than this server accepts."
+
+
+class InvalidInput(AppError):
+    status_code = 422
+    code = "invalid_input"
+    message = "A value in the request is not acceptable."
+
+
+class Unavailable(AppError):
+    status_code = 503
+    code = "store_unavailable"
+    message = "The database is busy or unreachable; retry shortly."
+
+
+class InvalidCursor(BadRequest):
+    code = "invalid_cursor"
+    message = "The cursor is not one this list handed out."
+
+
+def error_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail, **extra}, status_code=status)
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc) or "request"
+
+
+def _validation_response(exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(err.get("type") == "json_invalid" for err in errors):
+        ctx = errors[0].get("ctx") or {}
+        return error_response(
+            400, "invalid_json", f"The body is not valid JSON ({ctx.get('error', 'parse error')})."
+        )
+    fields = [{"loc": _location(err.get("loc", ())), "msg": str(err.get("msg"))} for err in errors]
+    first = fields[0] if fields else {"loc": "request", "msg": "invalid"}
+    detail = f"{first['loc']}: {first['msg']}"
+    if len(fields) > 1:
+        detail += f" (and {len(fields) - 1} more)"
+    return error_response(422, "validation_error", detail, fields=fields[:20])
+
+
+_HTTP_CODES = {
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error, expected or not, in the one JSON shape."""
+
+    @app.exception_handler(AppError)
+    async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
+        response = JSONResponse(exc.body(), status_code=exc.status_code)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        detail = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "No such resource."
+        return error_response(exc.status_code, code, detail)
+
+    @app.exception_handler(OperationalError)
+    async def _store(_request: Request, exc: OperationalError) -> JSONResponse:
+        logger.warning("store unavailable: %s", exc.orig)
+        return error_response(503, Unavailable.code, Unavailable.message)
+
+    @app.exception_handler(Exception)
+    async def _bug(_request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", exc_info=exc)
+        return error_response(500, "internal_error", "An unexpected error occurred; it is a bug.")

@@ -1,0 +1,92 @@
+"""Domain events: the one vocabulary in which everything that happens is told.
+
+A domain records an event with ``emit(session, event)`` inside its unit of work. Two kinds
+of listener hear it:
+
+- *in-transaction* handlers (``on_emit``) run at once with the same session, so what they
+  write (outbox rows, rule effects) commits or rolls back with the event itself;
+- *after-commit* listeners (``on_commit``) hear it only once the transaction is durable
+  (live streams to browsers); they must not touch the database session.
+
+Core knows no domain: domains and the wiring in ``app.jobs`` register the listeners.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session as OrmSession
+
+logger = logging.getLogger("firelane.events")
+
+_PENDING = "firelane.pending_events"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened, as listeners and hooks see it."""
+
+    type: str
+    occurred_at: datetime
+    board_id: int | None = None
+    card_id: int | None = None
+    actor: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    event_id: int | None = None
+    # How many rule actions deep this event was caused; guards against loops.
+    depth: int = 0
+
+
+InTransactionHandler = Callable[[OrmSession, Event], None]
+CommitListener = Callable[[Event], None]
+
+_in_transaction: list[InTransactionHandler] = []
+_after_commit: list[CommitListener] = []
+
+
+def on_emit(handler: InTransactionHandler) -> InTransactionHandler:
+    """Register ``handler`` to run inside the emitting transaction."""
+    if handler not in _in_transaction:
+        _in_transaction.append(handler)
+    return handler
+
+
+def on_commit(listener: CommitListener) -> CommitListener:
+    """Register ``listener`` to hear events once their transaction has committed."""
+    if listener not in _after_commit:
+        _after_commit.append(listener)
+    return listener
+
+
+def remove(callback: Callable[..., None]) -> None:
+    for registry in (_in_transaction, _after_commit):
+        if callback in registry:
+            registry.remove(callback)
+
+
+def emit(session: OrmSession, event: Event) -> None:
+    """Tell every in-transaction handler now and every commit listener after commit."""
+    session.info.setdefault(_PENDING, []).append(event)
+    for handler in list(_in_transaction):
+        handler(session, event)
+
+
+@sa_event.listens_for(OrmSession, "after_commit")
+def _publish(session: OrmSession) -> None:
+    pending: list[Event] = session.info.pop(_PENDING, [])
+    for item in pending:
+        for listener in list(_after_commit):
+            try:
+                listener(item)
+            except Exception:  # a listener must never break the committed request
+                logger.exception("commit listener failed for %s", item.type)
+
+
+@sa_event.listens_for(OrmSession, "after_rollback")
+def _discard(session: OrmSession) -> None:
+    session.info.pop(_PENDING, None)

@@ -1,0 +1,109 @@
+"""The FastAPI application: routers, error handling, middleware and lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from sqlalchemy import text
+
+import app as package
+from app.auth.dependencies import Viewer
+from app.auth.router import router as auth_router
+from app.boards.router import router as boards_router
+from app.core.config import Settings, get_settings
+from app.core.db import Database, DatabaseDep
+from app.core.errors import error_response, install_error_handlers
+from app.core.middleware import BodyLimit, Metrics
+from app.core.scheduler import build_scheduler
+from app.jobs import register_jobs
+
+logger = logging.getLogger("firelane")
+
+API_PREFIX = "/api/v1"
+
+ops = APIRouter(tags=["ops"])
+
+
+@ops.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Answer while the process is up."""
+    return {"status": "ok"}
+
+
+@ops.get("/readyz", response_model=None)
+def readyz(db: DatabaseDep) -> dict[str, str] | Response:
+    """Answer 200 when the database answers, 503 otherwise."""
+    try:
+        with db.session(readonly=True) as session:
+            session.connection().execute(text("SELECT 1"))
+    except Exception as exc:
+        logger.warning("readiness check failed: %s", exc)
+        return error_response(503, "not_ready", "The database does not answer.")
+    return {"status": "ready"}
+
+
+@ops.get("/metrics", response_class=Response)
+def metrics(request: Request, _user: Viewer) -> Response:
+    """Prometheus metrics (any authenticated role; scrape with a Bearer token)."""
+    registry: CollectorRegistry = request.app.state.metrics
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    run_scheduler: bool | None = None,
+) -> FastAPI:
+    """Build the application; the database must already be at the migrations' head."""
+    settings = settings or get_settings()
+    owns_db = db is None
+    database = db or Database.from_url(settings.database_url, echo=settings.sql_echo)
+    start_scheduler = settings.scheduler if run_scheduler is None else run_scheduler
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if start_scheduler:
+            scheduler = build_scheduler()
+            register_jobs(scheduler, db=database, settings=settings)
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            if owns_db:
+                database.dispose()
+
+    app = FastAPI(
+        title="Firelane",
+        version=package.__version__,
+        description="Work tracker for operations teams.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.metrics = CollectorRegistry()
+    install_error_handlers(app)
+    app.include_router(ops)
+    for router in (auth_router, boards_router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.add_middleware(Metrics, registry=app.state.metrics)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> dict[str, Any]:
+        return {
+            "name": "Firelane",
+            "version": package.__version__,
+            "api": API_PREFIX,
+            "docs": "/docs",
+        }
+
+    return app

@@ -30,6 +30,7 @@ from app.boards.models import (
     Card,
     CardKind,
     CardLabel,
+    CardLink,
     ChecklistItem,
     Comment,
     Priority,
@@ -418,6 +419,20 @@ def move_card(
         return card, warnings
 
     return committing(session, card_id, write)
+
+
+# --- links ---------------------------------------------------------------------------
+
+
+def link_cards(session: Session, *, card: Card, target: Card, kind: str) -> CardLink:
+    """Link ``card`` to ``target`` (e.g. "recurrence_of"); flushes, the caller commits."""
+    for existing in card.links:
+        if existing.target_card_id == target.id and existing.kind == kind:
+            return existing
+    link = CardLink(target_card_id=pk(target), kind=kind)
+    card.links.append(link)
+    session.flush()
+    return link
 
 
 # --- comments ------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Boards, their columns, cards, labels, comments and the activity of every card."""
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -93,6 +94,27 @@ class ChecklistItem(SQLModel, table=True):
         return self.done_at is not None
 
 
+class CardLink(SQLModel, table=True):
+    """A typed link from one card to another ("recurrence_of", "automates", "follows_up")."""
+
+    __tablename__ = "card_link"
+    __table_args__ = (
+        sa.UniqueConstraint("card_id", "target_card_id", "kind"),
+        sa.Index("ix_card_link_target_card_id", "target_card_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int | None = Field(default=None, foreign_key="card.id", ondelete="CASCADE")
+    target_card_id: int = Field(foreign_key="card.id", ondelete="CASCADE")
+    kind: str = Field(max_length=40)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+# Summaries other domains attach to a card's JSON without boards importing them:
+# the alerts domain registers "alert" (see Card.alert_summary).
+CARD_SUMMARIES: dict[str, Callable[["Card"], dict[str, Any] | None]] = {}
+
+
 class Card(SQLModel, table=True):
     __table_args__ = (
         # One key per place in a column; archived cards keep their key but hold no place.
@@ -146,6 +168,15 @@ class Card(SQLModel, table=True):
         }
     )
 
+    links: list[CardLink] = Relationship(
+        sa_relationship_kwargs={
+            "lazy": "selectin",
+            "cascade": "all, delete-orphan",
+            "foreign_keys": "[CardLink.card_id]",
+            "order_by": "CardLink.id",
+        }
+    )
+
     assignee_user: User | None = Relationship(
         sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "[Card.assignee_id]"}
     )
@@ -158,6 +189,11 @@ class Card(SQLModel, table=True):
     @property
     def labels(self) -> list[str]:
         return [row.name for row in self.label_rows]
+
+    @property
+    def alert_summary(self) -> dict[str, Any] | None:
+        provider = CARD_SUMMARIES.get("alert")
+        return provider(self) if provider is not None else None
 
     @property
     def assignee_name(self) -> str | None:

@@ -114,6 +114,13 @@ class ChecklistItemUpdate(StrictModel):
     text: ChecklistText | None = None
 
 
+class CardLinkPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    target_card_id: int
+    kind: str
+
+
 class CardCreate(StrictModel):
     title: Title
     description: Description = ""
@@ -188,6 +195,12 @@ class CardPublic(BaseModel):
     archived_at: datetime | None
     time_spent_minutes: int
     checklist: list[ChecklistItemPublic]
+    links: list[CardLinkPublic]
+    alert: dict[str, Any] | None = Field(
+        default=None,
+        validation_alias=AliasChoices("alert_summary", "alert"),
+        description="For cards opened by alerts: fingerprint, status, occurrences and more.",
+    )
 
 
 class CardWritten(CardPublic):

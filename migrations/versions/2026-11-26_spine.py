@@ -1,9 +1,9 @@
-"""Spine: users, API tokens, browser sessions, boards, columns, cards, labels, checklists,
-comments and card events.
+"""Spine: users, API tokens, browser sessions, boards, columns, cards, labels, links,
+checklists, comments and card events.
 
 Revision ID: 20261126_spine
 Revises: 
-Create Date: 2026-11-26 20:06:27.245668
+Create Date: 2026-11-26 20:07:01.184316
 """
 
 from collections.abc import Sequence
@@ -150,6 +150,20 @@ def upgrade() -> None:
     with op.batch_alter_table('card_label', schema=None) as batch_op:
         batch_op.create_index('ix_card_label_name_card_id', ['name', 'card_id'], unique=False)
 
+    op.create_table('card_link',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('card_id', sa.Integer(), nullable=True),
+    sa.Column('target_card_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['card_id'], ['card.id'], name=op.f('fk_card_link_card_id_card'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['target_card_id'], ['card.id'], name=op.f('fk_card_link_target_card_id_card'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_card_link')),
+    sa.UniqueConstraint('card_id', 'target_card_id', 'kind', name=op.f('uq_card_link_card_id_target_card_id_kind'))
+    )
+    with op.batch_alter_table('card_link', schema=None) as batch_op:
+        batch_op.create_index('ix_card_link_target_card_id', ['target_card_id'], unique=False)
+
     op.create_table('checklist_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('card_id', sa.Integer(), nullable=True),
@@ -189,6 +203,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_checklist_item_card_id_position')
 
     op.drop_table('checklist_item')
+    with op.batch_alter_table('card_link', schema=None) as batch_op:
+        batch_op.drop_index('ix_card_link_target_card_id')
+
+    op.drop_table('card_link')
     with op.batch_alter_table('card_label', schema=None) as batch_op:
         batch_op.drop_index('ix_card_label_name_card_id')
 

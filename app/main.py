@@ -94,7 +94,7 @@ def create_app(
     app.include_router(ops)
     for router in (auth_router, boards_router):
         app.include_router(router, prefix=API_PREFIX)
-    app.add_middleware(Metrics, registry=app.state.metrics)
+    app.add_middleware(Metrics, registry=app.state.metrics, api_prefix=API_PREFIX)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 
     @app.get("/", include_in_schema=False)

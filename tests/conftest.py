@@ -140,7 +140,7 @@ def client_for(app: FastAPI, db: Database) -> MakeClient:
         user_name = name or f"{Role(role).value}-{made}"
         with db.session() as session:
             user = auth_service.create_user(
-                session, data=UserCreate(name=user_name, role=Role(role), password="password-123")
+                session, data=UserCreate(name=user_name, role=Role(role))
             )
             _, token = auth_service.create_token(session, user=user, label="tests")
         return TestClient(app, headers={"Authorization": f"Bearer {token}"})

@@ -10,10 +10,6 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class _TooLarge(Exception):
-    pass
-
-
 async def _reject_too_large(send: Send, limit: int) -> None:
     body = json.dumps(
         {"error": "payload_too_large", "detail": f"The body exceeds {limit} bytes."}
@@ -29,7 +25,11 @@ async def _reject_too_large(send: Send, limit: int) -> None:
 
 
 class BodyLimit:
-    """Answer 413 to bodies over ``limit`` bytes, declared or streamed, before routes see them."""
+    """Answer 413 to bodies over ``limit`` bytes, declared or streamed, before routes see them.
+
+    A body without a Content-Length (chunked) is read here up to the limit and handed on
+    whole, so an over-long stream is refused before any route starts on it.
+    """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -39,45 +39,55 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declared: int | None = None
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
-                    declared = 0
-                if declared > self.limit:
-                    await _reject_too_large(send, self.limit)
-                    return
-        seen = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge()
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+                    declared = None
+        if declared is not None:
+            if declared > self.limit:
                 await _reject_too_large(send, self.limit)
+                return
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await _reject_too_large(send, self.limit)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 class Metrics:
     """Count requests and time them by route template, for /metrics."""
 
-    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
+    def __init__(self, app: ASGIApp, registry: CollectorRegistry, api_prefix: str = "") -> None:
         self.app = app
+        # Routes of included routers carry paths relative to their prefix.
+        self.api_prefix = api_prefix
         self.requests = Counter(
             "firelane_http_requests",
             "HTTP requests by method, route and status.",
@@ -109,5 +119,7 @@ class Metrics:
         finally:
             route: Any = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
+            if self.api_prefix and scope["path"].startswith(self.api_prefix + "/"):
+                path = self.api_prefix + path
             self.requests.labels(scope["method"], path, str(status)).inc()
             self.latency.labels(path).observe(time.perf_counter() - started)

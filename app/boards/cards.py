@@ -222,6 +222,7 @@ def new_card(
         rank=_edge_rank(session, target_id, top=top, exclude=None),
         label_rows=[CardLabel(name=name) for name in sorted(set(labels or []))],
         checklist=[ChecklistItem(position=i, text=text) for i, text in enumerate(checklist or [])],
+        links=[],
     )
     _set_placement_times(card, column=column, first_position=_first_position(session, board_id))
     session.add(card)
@@ -357,13 +358,12 @@ def place_card(
         new_rank = _rank_beside(session, column_id, before_card_id, after=False, moving=card.id)
     else:
         new_rank = _edge_rank(session, column_id, top=top, exclude=card.id)
+    first_position = _first_position(session, card.board_id)
     was_done = card.done_at is not None
     card.column_id = column_id
     card.rank = new_rank
     card.updated_at = now()
-    _set_placement_times(
-        card, column=target, first_position=_first_position(session, card.board_id)
-    )
+    _set_placement_times(card, column=target, first_position=first_position)
     session.add(card)
     session.flush()
     record(

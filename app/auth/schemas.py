@@ -8,15 +8,12 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.models import Role
+from app.core.schemas import StrictModel
 
 UserName = Annotated[
     str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
 ]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class UserCreate(StrictModel):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from app.auth.dependencies import Admin, Member, Viewer
 from app.boards import activity, cards, checklist, queries, service
@@ -120,6 +121,21 @@ def delete_column(column: ColumnDep, session: SessionDep, _admin: Admin) -> None
 # --- cards ---------------------------------------------------------------------------
 
 
+def card_filters(
+    column_id: int | None = None,
+    kind: CardKind | None = None,
+    status: CardStatus | None = None,
+    label: Text = None,
+    assignee: Text = None,
+    q: Text = None,
+) -> queries.CardFilters:
+    """The card list filters shared by /cards and /boards/{board_id}/cards."""
+    return queries.CardFilters(None, column_id, kind, status, label, assignee, q)
+
+
+Filters = Annotated[queries.CardFilters, Depends(card_filters)]
+
+
 def _card_page(
     session: SessionDep, filters: queries.CardFilters, limit: int, cursor: str | None
 ) -> Page[CardPublic]:
@@ -131,37 +147,21 @@ def _card_page(
 def list_cards(
     session: SessionDep,
     _user: Viewer,
+    filters: Filters,
     board_id: int | None = None,
-    column_id: int | None = None,
-    kind: CardKind | None = None,
-    status: CardStatus | None = None,
-    label: Text = None,
-    assignee: Text = None,
-    q: Text = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[CardPublic]:
     """List cards; within one column in board order, otherwise newest first."""
-    filters = queries.CardFilters(board_id, column_id, kind, status, label, assignee, q)
-    return _card_page(session, filters, limit, cursor)
+    return _card_page(session, replace(filters, board_id=board_id), limit, cursor)
 
 
 @router.get("/boards/{board_id}/cards", response_model=Page[CardPublic])
 def list_board_cards(
-    board: BoardDep,
-    session: SessionDep,
-    column_id: int | None = None,
-    kind: CardKind | None = None,
-    status: CardStatus | None = None,
-    label: Text = None,
-    assignee: Text = None,
-    q: Text = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    board: BoardDep, session: SessionDep, filters: Filters, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[CardPublic]:
     """List a board's cards, with the same filters as /cards."""
-    filters = queries.CardFilters(board.id, column_id, kind, status, label, assignee, q)
-    return _card_page(session, filters, limit, cursor)
+    return _card_page(session, replace(filters, board_id=board.id), limit, cursor)
 
 
 @router.post(

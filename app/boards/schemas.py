@@ -9,11 +9,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from app.boards.models import CardKind, CardStatus, Priority, WipMode
 from app.core.clock import AwareUTC
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+from app.core.schemas import StrictModel
 
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Label = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s,]+$")]

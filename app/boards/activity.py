@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
@@ -77,6 +80,72 @@ def record(
         ),
     )
     return row
+
+
+@dataclass(slots=True)
+class Pending:
+    """A card event to record with ``record_many``."""
+
+    card: Card
+    type: str
+    actor: Actor
+    data: dict[str, Any] = field(default_factory=dict)
+    depth: int = 0
+
+
+def record_many(session: Session, entries: Sequence[Pending]) -> list[int]:
+    """Append many card events in one INSERT and emit each, in order; flushes, the caller commits.
+
+    For units of work that write events in bulk (alert storms): the cards' snapshots are
+    taken once per card, as the cards are when this is called.
+    """
+    if not entries:
+        return []
+    session.flush()
+    stamp = now()
+    snapshots: dict[int, dict[str, Any]] = {}
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        actor_name, actor_id = actor_fields(entry.actor)
+        card_id = pk(entry.card)
+        if card_id not in snapshots:
+            snapshots[card_id] = card_snapshot(entry.card)
+        rows.append(
+            {
+                "card_id": card_id,
+                "board_id": entry.card.board_id,
+                "type": entry.type,
+                "actor": actor_name,
+                "actor_id": actor_id,
+                "changes": {},
+                "data": entry.data,
+                "created_at": stamp,
+            }
+        )
+    statement = insert(CardEvent).returning(col(CardEvent.id), sort_by_parameter_order=True)
+    ids = [int(row_id) for row_id in session.execute(statement, rows).scalars()]
+    for entry, row, event_id in zip(entries, rows, ids, strict=True):
+        payload: dict[str, Any] = {
+            "card": snapshots[row["card_id"]],
+            "changes": {},
+            "from_column_id": None,
+            "to_column_id": None,
+            **entry.data,
+        }
+        events.emit(
+            session,
+            events.Event(
+                type=entry.type,
+                occurred_at=stamp,
+                board_id=entry.card.board_id,
+                card_id=row["card_id"],
+                actor=row["actor"],
+                data=payload,
+                event_id=event_id,
+                depth=entry.depth,
+            ),
+        )
+    return ids
 
 
 def list_events(

@@ -1,0 +1,229 @@
+"""Integrations, the alerts they raise, the raw payloads received and maintenance windows.
+
+An ``Alert`` row is the life of one dedup key on one card. While it is *current*
+(``closed_at IS NULL``) every signal with its key lands on its card; the database holds
+at most one current row per (integration, key). When a person closed the card and the
+key fires again, the row is closed and a new one starts on a new card, linked to the
+old card as its recurrence.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import relationship
+from sqlmodel import JSON, Field, SQLModel
+
+from app.boards.models import CARD_SUMMARIES, Card
+from app.core.clock import now
+from app.core.db import UTCDateTime
+
+
+class IntegrationKind(StrEnum):
+    alertmanager = "alertmanager"
+    grafana = "grafana"
+    pagerduty = "pagerduty"
+    generic = "generic"
+
+
+class AlertStatus(StrEnum):
+    firing = "firing"
+    acknowledged = "acknowledged"
+    resolved = "resolved"
+    expired = "expired"
+
+
+class SignalAction(StrEnum):
+    """What a received alert did: the history the automation-debt report counts."""
+
+    fired = "fired"  # opened a new card
+    recurred = "recurred"  # opened a new card, linked to the one a person closed
+    reopened = "reopened"  # fired again on its resolved, still open card
+    repeated = "repeated"  # fired again while firing
+    resolved = "resolved"
+    acknowledged = "acknowledged"
+    suppressed = "suppressed"  # inside a maintenance window: stored, counted, no card
+    ignored = "ignored"  # a resolve or ack for nothing open, or a repeated resolve
+
+
+class Integration(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    kind: IntegrationKind = Field(sa_type=sa.String(16))
+    board_id: int = Field(foreign_key="board.id", ondelete="CASCADE", index=True)
+    # None: the board's first column.
+    column_id: int | None = Field(default=None, foreign_key="board_column.id", ondelete="SET NULL")
+    # Where a resolved alert's card moves by itself; None leaves it where it is.
+    resolve_column_id: int | None = Field(
+        default=None, foreign_key="board_column.id", ondelete="SET NULL"
+    )
+    severity_map: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    default_priority: str = Field(default="medium", max_length=16)
+    stale_timeout_seconds: int | None = None
+    flap_window_seconds: int = 3600
+    field_mapping: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # Sealed (encrypted under FIRELANE_SECRET_KEY): it must be readable to check signatures.
+    hmac_secret: str | None = Field(default=None, max_length=1024)
+    max_body_bytes: int | None = None
+    heartbeat_interval_seconds: int | None = None
+    heartbeat_last_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    token_hash: str = Field(max_length=64, unique=True)
+    token_prefix: str = Field(max_length=16)
+    enabled: bool = True
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+    @property
+    def actor(self) -> str:
+        return f"alert:{self.name}"
+
+
+class Alert(SQLModel, table=True):
+    __table_args__ = (
+        # The rule "one open card per (integration, key)", kept by the database itself.
+        sa.Index(
+            "uq_alert_integration_id_dedup_key_current",
+            "integration_id",
+            "dedup_key",
+            unique=True,
+            sqlite_where=sa.text("closed_at IS NULL"),
+            postgresql_where=sa.text("closed_at IS NULL"),
+        ),
+        sa.Index("ix_alert_integration_id_dedup_key", "integration_id", "dedup_key"),
+        sa.Index("ix_alert_status_last_seen_at", "status", "last_seen_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    integration_id: int = Field(foreign_key="integration.id", ondelete="CASCADE")
+    dedup_key: str = Field(max_length=255)
+    card_id: int = Field(foreign_key="card.id", ondelete="CASCADE", unique=True)
+    source: str = Field(max_length=16)
+    status: AlertStatus = Field(default=AlertStatus.firing, sa_type=sa.String(16))
+    severity: str | None = Field(default=None, max_length=64)
+    title: str = Field(max_length=300)
+    labels: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    annotations: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    links: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
+    occurrences: int = 1
+    flaps: int = 0
+    # How many cards this key had before this one (0 on its first card).
+    recurrence: int = 0
+    previous_alert_id: int | None = Field(
+        default=None, foreign_key="alert.id", ondelete="SET NULL", index=True
+    )
+    # Set when the card went to the resolve column by itself (not by a person).
+    auto_closed: bool = False
+    first_seen_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (AlertStatus.firing, AlertStatus.acknowledged)
+
+
+class AlertPayload(SQLModel, table=True):
+    """One received request body, secrets redacted and cut at the size limit."""
+
+    __tablename__ = "alert_payload"
+    __table_args__ = (sa.Index("ix_alert_payload_integration_id_id", "integration_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    integration_id: int = Field(foreign_key="integration.id", ondelete="CASCADE")
+    received_at: datetime = Field(default_factory=now, sa_type=UTCDateTime, index=True)
+    content_type: str = Field(default="", max_length=100)
+    size_bytes: int = 0
+    truncated: bool = False
+    alert_count: int = 0
+    body: str = Field(default="", sa_type=sa.Text)
+
+
+class AlertSignal(SQLModel, table=True):
+    """One alert of a payload and what it did; stays when the payload is purged."""
+
+    __tablename__ = "alert_signal"
+    __table_args__ = (
+        sa.Index("ix_alert_signal_alert_id_id", "alert_id", "id"),
+        sa.Index("ix_alert_signal_integration_id_received_at", "integration_id", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    integration_id: int = Field(foreign_key="integration.id", ondelete="CASCADE")
+    payload_id: int | None = Field(
+        default=None, foreign_key="alert_payload.id", ondelete="SET NULL", index=True
+    )
+    alert_id: int | None = Field(default=None, foreign_key="alert.id", ondelete="CASCADE")
+    maintenance_window_id: int | None = Field(
+        default=None, foreign_key="maintenance_window.id", ondelete="SET NULL", index=True
+    )
+    dedup_key: str = Field(max_length=255)
+    status: str = Field(max_length=16)
+    action: SignalAction = Field(sa_type=sa.String(16))
+    received_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+class MaintenanceWindow(SQLModel, table=True):
+    """While it runs, matching alerts are stored and counted but open or reopen no card."""
+
+    __tablename__ = "maintenance_window"
+    __table_args__ = (sa.Index("ix_maintenance_window_ends_at", "ends_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    integration_id: int | None = Field(
+        default=None, foreign_key="integration.id", ondelete="CASCADE", index=True
+    )
+    board_id: int | None = Field(default=None, foreign_key="board.id", ondelete="CASCADE")
+    matchers: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str = Field(default="", max_length=120)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+# The card's alert, loaded with every card in one extra query per list (no N+1); boards
+# knows nothing of it and reads it through CARD_SUMMARIES (see app.alerts.summary).
+sa.inspect(Card).add_property(
+    "alert_record",
+    relationship(
+        Alert,
+        primaryjoin="Card.id == foreign(Alert.card_id)",
+        viewonly=True,
+        uselist=False,
+        lazy="selectin",
+    ),
+)
+
+
+def alert_summary(card: Card) -> dict[str, Any] | None:
+    """The ``alert`` object of a card's JSON, or None for cards no alert opened."""
+    alert: Alert | None = getattr(card, "alert_record", None)
+    if alert is None:
+        return None
+    return {
+        "fingerprint": alert.dedup_key,
+        "status": alert.status,
+        "integration_id": alert.integration_id,
+        "source": alert.source,
+        "severity": alert.severity,
+        "occurrences": alert.occurrences,
+        "flaps": alert.flaps,
+        "recurrence": alert.recurrence,
+        "first_seen_at": alert.first_seen_at,
+        "last_seen_at": alert.last_seen_at,
+        "resolved_at": alert.resolved_at,
+        "acknowledged_at": alert.acknowledged_at,
+        "expired_at": alert.expired_at,
+        "labels": alert.labels,
+        "annotations": alert.annotations,
+        "links": alert.links,
+    }
+
+
+CARD_SUMMARIES["alert"] = alert_summary

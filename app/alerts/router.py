@@ -1,0 +1,243 @@
+"""Integrations (admin), alert ingestion (integration token), maintenance windows, card alerts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse
+
+from app.alerts import heartbeats, maintenance, queries, service
+from app.alerts.dependencies import (
+    AlertSettingsDep,
+    AppSettings,
+    BaseUrl,
+    CommitterDep,
+    IntegrationDep,
+    TargetsDep,
+    WindowDep,
+)
+from app.alerts.models import MaintenanceWindow
+from app.alerts.receiver import receive, request_token
+from app.alerts.schemas import (
+    AlertSignalPublic,
+    HeartbeatAccepted,
+    IngestAccepted,
+    IntegrationCreate,
+    IntegrationPublic,
+    IntegrationUpdate,
+    IntegrationWithToken,
+    MaintenanceWindowCreate,
+    MaintenanceWindowPublic,
+    MaintenanceWindowUpdate,
+    PagerDutyAccepted,
+)
+from app.auth.dependencies import Admin, Member, Viewer
+from app.boards.dependencies import CardDep
+from app.core.db import SessionDep, pk
+from app.core.pagination import Cursor, Limit, Page
+
+router = APIRouter(tags=["alerts"])
+
+# --- integrations (admin) ---------------------------------------------------------------
+
+
+@router.get("/integrations", response_model=Page[IntegrationPublic])
+def list_integrations(
+    session: SessionDep,
+    _admin: Admin,
+    base_url: BaseUrl,
+    board_id: int | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[IntegrationPublic]:
+    """List integrations (admin)."""
+    rows, next_cursor = service.list_integrations(
+        session, board_id=board_id, limit=limit, cursor=cursor
+    )
+    return Page(items=[service.public(row, base_url) for row in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "/integrations", response_model=IntegrationWithToken, status_code=status.HTTP_201_CREATED
+)
+def create_integration(
+    data: IntegrationCreate, session: SessionDep, _admin: Admin, settings: AppSettings
+) -> IntegrationWithToken:
+    """Create an integration (admin); the answer holds its token, shown this once."""
+    key = settings.secret_key
+    integration, token = service.create_integration(session, data=data, secret_key=key)
+    return service.with_token(integration, settings.base_url, token)
+
+
+@router.get("/integrations/{integration_id}", response_model=IntegrationPublic)
+def get_integration(integration: IntegrationDep, base_url: BaseUrl) -> IntegrationPublic:
+    """Read an integration (admin); its token and HMAC secret are never shown again."""
+    return service.public(integration, base_url)
+
+
+@router.patch("/integrations/{integration_id}", response_model=IntegrationPublic)
+def update_integration(
+    data: IntegrationUpdate, integration: IntegrationDep, session: SessionDep, settings: AppSettings
+) -> IntegrationPublic:
+    """Change an integration's settings (admin)."""
+    changed = service.update_integration(
+        session, integration=integration, data=data, secret_key=settings.secret_key
+    )
+    return service.public(changed, settings.base_url)
+
+
+@router.post("/integrations/{integration_id}/rotate-token", response_model=IntegrationWithToken)
+def rotate_token(
+    integration: IntegrationDep, session: SessionDep, base_url: BaseUrl
+) -> IntegrationWithToken:
+    """Replace an integration's token (admin); the old one is refused from now on."""
+    token = service.rotate_token(session, integration=integration)
+    return service.with_token(integration, base_url, token)
+
+
+@router.delete("/integrations/{integration_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_integration(integration: IntegrationDep, session: SessionDep) -> None:
+    """Delete an integration and its alert history (admin); its cards stay."""
+    service.delete_integration(session, integration=integration)
+
+
+# --- ingestion (integration token) ------------------------------------------------------
+
+
+def _accepted(result: object, *, pagerduty: bool = False) -> JSONResponse:
+    body = asdict(result)  # type: ignore[call-overload]
+    keys = body.pop("keys")
+    if pagerduty:
+        body.update(status="success", message="Event processed", dedup_key=keys[0])
+    return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post(
+    "/ingest/pagerduty/v2/enqueue",
+    response_model=PagerDutyAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+async def ingest_pagerduty(
+    request: Request, targets: TargetsDep, committer: CommitterDep, settings: AlertSettingsDep
+) -> JSONResponse:
+    """Take a PagerDuty Events API v2 event; ``routing_key`` is an integration token."""
+    result = await receive(
+        request, integration_id=None, cache=targets, committer=committer, settings=settings
+    )
+    return _accepted(result, pagerduty=True)
+
+
+@router.post(
+    "/ingest/{integration_id}", response_model=IngestAccepted, status_code=status.HTTP_202_ACCEPTED
+)
+async def ingest_alerts(
+    integration_id: int,
+    request: Request,
+    targets: TargetsDep,
+    committer: CommitterDep,
+    settings: AlertSettingsDep,
+) -> JSONResponse:
+    """Take alerts in the integration's format; 202 once they are on disk."""
+    result = await receive(
+        request,
+        integration_id=integration_id,
+        cache=targets,
+        committer=committer,
+        settings=settings,
+    )
+    return _accepted(result)
+
+
+@router.api_route(
+    "/ingest/{integration_id}/heartbeat",
+    methods=["GET", "POST"],
+    response_model=HeartbeatAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+def heartbeat(integration_id: int, request: Request, session: SessionDep) -> HeartbeatAccepted:
+    """Record a heartbeat (GET or POST, same token as ingestion); resolves a missing one."""
+    return heartbeats.ping(session, integration_id=integration_id, token=request_token(request))
+
+
+# --- maintenance windows ----------------------------------------------------------------
+
+
+def _window_page(
+    session: SessionDep, rows: list[MaintenanceWindow]
+) -> list[MaintenanceWindowPublic]:
+    counts = maintenance.suppressed_counts(session, [pk(row) for row in rows])
+    return [
+        MaintenanceWindowPublic.model_validate(row).model_copy(
+            update={"suppressed": counts.get(pk(row), 0)}
+        )
+        for row in rows
+    ]
+
+
+@router.get("/maintenance-windows", response_model=Page[MaintenanceWindowPublic])
+def list_windows(
+    session: SessionDep,
+    _user: Viewer,
+    integration_id: int | None = None,
+    board_id: int | None = None,
+    running: bool | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[MaintenanceWindowPublic]:
+    """List maintenance windows, newest first, with how many alerts each held back."""
+    rows, next_cursor = maintenance.list_windows(
+        session,
+        integration_id=integration_id,
+        board_id=board_id,
+        running=running,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page(items=_window_page(session, rows), next_cursor=next_cursor)
+
+
+@router.post(
+    "/maintenance-windows",
+    response_model=MaintenanceWindowPublic,
+    status_code=status.HTTP_201_CREATED,
+)
+def create_window(
+    data: MaintenanceWindowCreate, session: SessionDep, user: Member
+) -> MaintenanceWindowPublic:
+    """Create a maintenance window for an integration or a board (member)."""
+    window = maintenance.create_window(session, data=data, actor=user.actor)
+    return _window_page(session, [window])[0]
+
+
+@router.get("/maintenance-windows/{window_id}", response_model=MaintenanceWindowPublic)
+def get_window(window: WindowDep, session: SessionDep) -> MaintenanceWindowPublic:
+    """Read a maintenance window."""
+    return _window_page(session, [window])[0]
+
+
+@router.patch("/maintenance-windows/{window_id}", response_model=MaintenanceWindowPublic)
+def update_window(
+    data: MaintenanceWindowUpdate, window: WindowDep, session: SessionDep, _user: Member
+) -> MaintenanceWindowPublic:
+    """Change a window: rename it, change its matchers, or end it early (member)."""
+    changed = maintenance.update_window(session, window=window, data=data)
+    return _window_page(session, [changed])[0]
+
+
+@router.delete("/maintenance-windows/{window_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_window(window: WindowDep, session: SessionDep, _user: Member) -> None:
+    """Delete a maintenance window (member); what it suppressed stays stored."""
+    maintenance.delete_window(session, window=window)
+
+
+# --- a card's alerts --------------------------------------------------------------------
+
+
+@router.get("/cards/{card_id}/alerts", response_model=Page[AlertSignalPublic])
+def list_card_alerts(
+    card: CardDep, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[AlertSignalPublic]:
+    """List the alerts a card received, oldest first, each with its raw payload."""
+    rows, next_cursor = queries.card_signals(session, card_id=pk(card), limit=limit, cursor=cursor)
+    return Page(items=rows, next_cursor=next_cursor)

@@ -1,0 +1,302 @@
+"""Benchmark alert ingestion: alerts/s and latency, against a no-op endpoint in the same run.
+
+    .venv/bin/python bench/ingest.py                      # SQLite file in a temp dir
+    .venv/bin/python bench/ingest.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+    .venv/bin/python bench/ingest.py --workers 2 --connections 64 --seconds 10
+
+Firelane runs as it does in production (``uvicorn app.main:create_app --factory`` with
+``--workers`` processes, durable commits: SQLite ``synchronous=FULL``); the load comes from
+``wrk`` (Debian package ``wrk``) in its own process, one Alertmanager alert per request.
+Three runs: a no-op FastAPI app that only parses and validates the same payload, then
+Firelane with one key (every request repeats the same alert) and with distinct keys
+(every request opens a new card). The database is emptied of nothing between runs: the
+distinct-keys run adds to a board that already holds the one-key card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY = "bench-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway benchmark database
+
+PAYLOAD: dict[str, Any] = {
+    "receiver": "firelane",
+    "status": "firing",
+    "version": "4",
+    "groupKey": '{}:{alertname="HostHighCpuLoad"}',
+    "externalURL": "http://alertmanager:9093",
+    "groupLabels": {"alertname": "HostHighCpuLoad"},
+    "commonLabels": {"alertname": "HostHighCpuLoad", "job": "node"},
+    "commonAnnotations": {},
+    "alerts": [
+        {
+            "status": "firing",
+            "labels": {
+                "alertname": "HostHighCpuLoad",
+                "instance": "db-prod-01:9100",
+                "job": "node",
+                "severity": "warning",
+            },
+            "annotations": {
+                "summary": "CPU load above 90% on db-prod-01",
+                "runbook_url": "https://runbooks.example.com/node/HostHighCpuLoad",
+            },
+            "startsAt": "2026-11-26T08:14:30Z",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus:9090/graph?g0.expr=node_cpu",
+            "fingerprint": "FINGERPRINT",
+        }
+    ],
+}
+
+# wrk builds every request itself: with %d in the fingerprint each one carries a new key.
+WRK_SCRIPT = """
+local counter = 0
+local body = [[%(body)s]]
+local distinct = %(distinct)s
+function setup(thread)
+  thread:set("tid", tostring(math.random(1, 1000000000)))
+end
+function request()
+  counter = counter + 1
+  local fp = "one-key"
+  if distinct then fp = tid .. "-" .. counter end
+  local b = string.gsub(body, "FINGERPRINT", fp)
+  return wrk.format("POST", "%(path)s", {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer %(token)s",
+  }, b)
+end
+"""
+
+
+def noop_app() -> Any:
+    """A FastAPI app that only reads and validates the same payload (the ceiling)."""
+    from app.alerts.sources import alertmanager, parse_json
+
+    noop = FastAPI()
+
+    @noop.post("/api/v1/ingest/{integration_id}", status_code=202)
+    async def ingest(integration_id: int, request: Request) -> JSONResponse:
+        data = parse_json(await request.body())
+        payload = alertmanager.parse(data)
+        return JSONResponse({"accepted": len(payload.alerts), "cards": []}, status_code=202)
+
+    return noop
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _setup(url: str) -> tuple[int, str]:
+    """Migrate the database and create a board and an Alertmanager integration."""
+    from app.alerts import service
+    from app.alerts.models import IntegrationKind
+    from app.alerts.schemas import IntegrationCreate
+    from app.boards import service as boards
+    from app.boards.schemas import BoardCreate
+    from app.core.db import Database
+    from app.core.migrate import upgrade
+
+    upgrade(url)
+    db = Database.from_url(url)
+    with db.session() as session:
+        board = boards.create_board(session, data=BoardCreate(name="Bench", slug="bench"))
+        data = IntegrationCreate(name="bench", kind=IntegrationKind.alertmanager, board_id=board.id)
+        integration, token = service.create_integration(session, data=data, secret_key=SECRET_KEY)
+        integration_id = integration.id
+    db.dispose()
+    assert integration_id is not None
+    return integration_id, token
+
+
+def _serve(
+    target: list[str], port: int, workers: int, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable, "-m", "uvicorn", *target,
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+def _wrk(
+    port: int,
+    path: str,
+    token: str,
+    *,
+    distinct: bool,
+    seconds: int,
+    connections: int,
+    threads: int,
+) -> dict[str, float]:
+    body = json.dumps(PAYLOAD, separators=(",", ":"))
+    script = WRK_SCRIPT % {
+        "body": body,
+        "distinct": "true" if distinct else "false",
+        "path": path,
+        "token": token,
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    command = [
+        "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+        "--latency", "--timeout", "10s", "-s", handle.name, f"http://127.0.0.1:{port}{path}",
+    ]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    Path(handle.name).unlink()
+    return _parse(output)
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def _parse(output: str) -> dict[str, float]:
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s|m)\b", output)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s|m)\b", output)
+    total = re.search(r"(\d+) requests in", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    if not (rate and p50 and p99 and total):
+        raise SystemExit(f"could not read wrk's output:\n{output}")
+    if socket_errors:
+        print(f"  wrk socket errors: {socket_errors.group(1)}")
+    return {
+        "rate": float(rate.group(1)),
+        "p50": _ms(*p50.groups()),
+        "p99": _ms(*p99.groups()),
+        "requests": float(total.group(1)),
+        "errors": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+def _count(url: str) -> tuple[int, int, int]:
+    from sqlalchemy import text
+
+    from app.core.db import Database
+
+    db = Database.from_url(url)
+    with db.engine.connect() as conn:
+        cards = conn.execute(text("SELECT count(*) FROM card")).scalar_one()
+        occurrences = conn.execute(
+            text("SELECT coalesce(sum(occurrences), 0) FROM alert")
+        ).scalar_one()
+        signals = conn.execute(text("SELECT count(*) FROM alert_signal")).scalar_one()
+    db.dispose()
+    return int(cards), int(occurrences), int(signals)
+
+
+def _settled(url: str) -> tuple[int, int, int]:
+    """Count once the server has finished the requests wrk left in flight."""
+    last = _count(url)
+    while True:
+        time.sleep(1)
+        current = _count(url)
+        if current == last:
+            return current
+        last = current
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", help="default: a SQLite file in a temp dir")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn processes")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    workdir = Path(tempfile.mkdtemp(prefix="firelane-bench-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    integration_id, token = _setup(url)
+    env = {
+        **os.environ,
+        "FIRELANE_DATABASE_URL": url,
+        "FIRELANE_SCHEDULER": "false",
+        "FIRELANE_SECRET_KEY": SECRET_KEY,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
+    }
+    path = f"/api/v1/ingest/{integration_id}"
+    load = {"seconds": args.seconds, "connections": args.connections, "threads": args.threads}
+    backend = url.split(":", 1)[0].split("+", 1)[0]
+    print(
+        f"backend {backend}, {args.workers} worker(s), {args.connections} connections, "
+        f"{args.seconds}s per run"
+    )
+    results: dict[str, dict[str, float]] = {}
+    port = _free_port()
+    server = _serve(["--factory", "ingest:noop_app"], port, args.workers, env)
+    try:
+        results["no-op (parse + validate)"] = _wrk(port, path, token, distinct=False, **load)
+    finally:
+        server.terminate()
+        server.wait()
+    port = _free_port()
+    server = _serve(["--factory", "app.main:create_app"], port, args.workers, env)
+    try:
+        before = _settled(url)
+        results["firelane, one key"] = one = _wrk(port, path, token, distinct=False, **load)
+        middle = _settled(url)
+        results["firelane, distinct keys"] = many = _wrk(port, path, token, distinct=True, **load)
+        after = _settled(url)
+    finally:
+        server.terminate()
+        server.wait()
+    noop = results["no-op (parse + validate)"]["rate"]
+    print(f"{'run':<28}{'alerts/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'of no-op':>10}{'non-2xx':>9}")
+    for name, figures in results.items():
+        share = figures["rate"] / noop if noop else 0
+        print(
+            f"{name:<28}{figures['rate']:>10.0f}{figures['p50']:>9.1f}{figures['p99']:>9.1f}"
+            f"{share:>9.0%}{figures['errors']:>9.0f}"
+        )
+    # Every 2xx must be on disk: the database holds at least what wrk was answered (more
+    # when requests still in flight as wrk stopped were stored after it stopped counting).
+    print(
+        f"check: one key   → cards +{middle[0] - before[0]}, occurrences +{middle[1] - before[1]} "
+        f"for {one['requests'] - one['errors']:.0f} answered"
+    )
+    print(
+        f"check: distinct  → cards +{after[0] - middle[0]}, signals +{after[2] - middle[2]} "
+        f"for {many['requests'] - many['errors']:.0f} answered"
+    )
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

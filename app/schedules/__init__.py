@@ -1,0 +1,1 @@
+"""Recurring maintenance: schedules that put chore cards on the board on time."""

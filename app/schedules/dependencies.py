@@ -1,0 +1,28 @@
+"""Load schedules by path id, after authenticating the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.auth.dependencies import Viewer
+from app.core.db import SessionDep
+from app.schedules import service
+from app.schedules.models import Schedule
+
+
+def get_schedule_or_404(schedule_id: int, session: SessionDep, _user: Viewer) -> Schedule:
+    return service.get_schedule(session, schedule_id)
+
+
+ScheduleDep = Annotated[Schedule, Depends(get_schedule_or_404)]
+
+
+def get_default_timezone(request: Request) -> str:
+    """The zone a schedule gets when its request names none: FIRELANE_TIMEZONE."""
+    zone: str = request.app.state.settings.timezone
+    return zone
+
+
+DefaultTimezone = Annotated[str, Depends(get_default_timezone)]

@@ -14,7 +14,8 @@ Core knows no domain: domains and the wiring in ``app.jobs`` register the listen
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -76,8 +77,27 @@ def emit(session: OrmSession, event: Event) -> None:
         handler(session, event)
 
 
+def pending(session: OrmSession) -> list[Event]:
+    """Events emitted in the session's open transaction, less those of rolled-back savepoints."""
+    return list(session.info.get(_PENDING, []))
+
+
+@contextmanager
+def savepoint(session: OrmSession) -> Iterator[None]:
+    """Run a block in a SAVEPOINT; if it fails, its writes and the events it emitted are undone."""
+    mark = len(session.info.setdefault(_PENDING, []))
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        del session.info.get(_PENDING, [])[mark:]
+        raise
+
+
 @sa_event.listens_for(OrmSession, "after_commit")
 def _publish(session: OrmSession) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT released: nothing is durable yet
+        return
     pending: list[Event] = session.info.pop(_PENDING, [])
     for item in pending:
         for listener in list(_after_commit):
@@ -89,4 +109,6 @@ def _publish(session: OrmSession) -> None:
 
 @sa_event.listens_for(OrmSession, "after_rollback")
 def _discard(session: OrmSession) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT rolled back: savepoint() trims its events
+        return
     session.info.pop(_PENDING, None)

@@ -1,0 +1,42 @@
+"""Errors of the hooks domain."""
+
+from app.core.errors import Conflict, InvalidInput, NotFound
+
+
+class WebhookNotFound(NotFound):
+    code = "webhook_not_found"
+    message = "No such webhook."
+
+
+class RuleNotFound(NotFound):
+    code = "rule_not_found"
+    message = "No such rule."
+
+
+class DeliveryNotFound(NotFound):
+    code = "delivery_not_found"
+    message = "No such delivery."
+
+
+class UnknownEvent(InvalidInput):
+    code = "unknown_event"
+    message = "The event name is not in the catalogue (GET /api/v1/event-types)."
+
+
+class InvalidRule(InvalidInput):
+    code = "invalid_rule"
+    message = "The rule cannot work as written."
+
+
+class InvalidTemplate(InvalidInput):
+    code = "invalid_template"
+    message = "A template names a placeholder that does not exist."
+
+
+class DeliveryInFlight(Conflict):
+    code = "delivery_in_flight"
+    message = "The delivery is being sent right now; try again in a moment."
+
+
+class SecretUnreadable(Exception):
+    """A stored secret cannot be decrypted: FIRELANE_SECRET_KEY changed since it was stored."""

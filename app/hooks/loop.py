@@ -1,0 +1,220 @@
+"""The delivery loop: claim due deliveries, send them signed with httpx, record the outcome.
+
+It runs in a thread inside ``firelane serve`` (with the scheduler on) and ``firelane
+worker``. ``run_once(now=...)`` does one claim-send-record round with an injectable time,
+which is how tests drive retries without sleeping.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from uuid import uuid4
+
+import httpx
+
+import app as package
+from app.core import clock
+from app.core.config import Settings
+from app.core.db import Database
+from app.hooks import delivery, wakeup
+from app.hooks.config import HooksSettings, get_hooks_settings
+from app.hooks.delivery import Claimed, Result
+from app.hooks.signing import signature
+
+logger = logging.getLogger("firelane.hooks")
+
+EXCERPT_BYTES = 1024
+USER_AGENT = f"Firelane-Hooks/{package.__version__}"
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - now).total_seconds()) if when.tzinfo else None
+
+
+def _read_excerpt(response: httpx.Response) -> str:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= EXCERPT_BYTES:
+            break
+    return b"".join(chunks)[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+
+
+class DeliveryLoop:
+    """Send what the outbox holds; any number of these may run against one database."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        hooks: HooksSettings | None = None,
+        transport: httpx.BaseTransport | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.secret_key = settings.secret_key
+        self.hooks = hooks or get_hooks_settings()
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(self.hooks.timeout_seconds),
+            limits=httpx.Limits(
+                max_connections=self.hooks.concurrency,
+                max_keepalive_connections=self.hooks.concurrency,
+            ),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+            transport=transport,
+        )
+        self.pool = ThreadPoolExecutor(self.hooks.concurrency, thread_name_prefix="hooks-send")
+        self.worker_id = uuid4().hex[:12]
+        self._wake = threading.Event()
+        # Set while the thread waits for a commit or the next poll.
+        self.idle = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- one round ---------------------------------------------------------------
+
+    def run_once(self, now: datetime | None = None) -> int:
+        """Claim due deliveries, send them, record the outcomes; answer how many were sent."""
+        at = now or clock.now()
+        with self.db.session(readonly=True) as session:
+            if not delivery.any_due(session, at):
+                return 0
+        token = uuid4().hex
+        with self.db.session() as session:
+            batch = delivery.claim(
+                session,
+                now=at,
+                limit=self.hooks.batch_size,
+                lease=self.hooks.lease_seconds,
+                token=token,
+                secret_key=self.secret_key,
+            )
+        if not batch:
+            return 0
+        results = list(self.pool.map(lambda item: self._send(item, at), batch))
+        with self.db.session() as session:
+            delivery.finish(
+                session,
+                results,
+                now=now or clock.now(),
+                token=token,
+                settings=self.hooks,
+                rng=self.rng,
+            )
+        return len(batch)
+
+    def run_until_idle(self, now: datetime | None = None, *, max_rounds: int = 1000) -> int:
+        """Run rounds until nothing is due; answer how many deliveries were sent."""
+        total = 0
+        for _ in range(max_rounds):
+            sent = self.run_once(now)
+            total += sent
+            if sent == 0 or self._stop.is_set():
+                break
+        return total
+
+    def _headers(self, item: Claimed, timestamp: int) -> dict[str, str]:
+        headers = {
+            "Content-Type": item.content_type,
+            "X-Firelane-Event": item.event_type,
+            "X-Firelane-Delivery": item.uuid,
+            "X-Firelane-Timestamp": str(timestamp),
+        }
+        if item.secret:
+            headers["X-Firelane-Signature"] = signature(item.secret, timestamp, item.body or b"")
+        headers.update(item.headers)
+        return headers
+
+    def _send(self, item: Claimed, now: datetime) -> Result:
+        started = time.perf_counter()
+
+        def elapsed() -> int:
+            return round((time.perf_counter() - started) * 1000)
+
+        if item.problem:
+            return Result(item.id, now, 0, error=item.problem, final=True)
+        timestamp = int(now.timestamp())
+        try:
+            with self.client.stream(
+                item.method, item.url, content=item.body, headers=self._headers(item, timestamp)
+            ) as response:
+                excerpt = _read_excerpt(response)
+                return Result(
+                    item.id,
+                    now,
+                    elapsed(),
+                    status_code=response.status_code,
+                    response_excerpt=excerpt,
+                    retry_after=_retry_after(response.headers.get("retry-after"), now),
+                )
+        except httpx.TimeoutException as exc:
+            error = f"timeout: {type(exc).__name__}"
+        except httpx.UnsupportedProtocol as exc:
+            return Result(item.id, now, elapsed(), error=f"invalid URL: {exc}", final=True)
+        except httpx.TransportError as exc:
+            error = f"connection error: {type(exc).__name__}: {exc}"
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            return Result(item.id, now, elapsed(), error=f"invalid request: {exc}", final=True)
+        except Exception as exc:  # a bug must not strand the batch's claims
+            logger.exception("delivery %s: sending failed unexpectedly", item.uuid)
+            error = f"internal error: {type(exc).__name__}"
+        return Result(item.id, now, elapsed(), error=error)
+
+    # --- the thread --------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run rounds in a background thread until ``stop``; commits that queue wake it."""
+        if self._thread is not None:
+            return
+        wakeup.subscribe(self._wake)
+        self._thread = threading.Thread(target=self._forever, name="hooks-delivery", daemon=True)
+        self._thread.start()
+        logger.info("delivery loop %s started", self.worker_id)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _forever(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            self.idle.clear()
+            try:
+                self.run_until_idle()
+            except Exception:
+                logger.exception("delivery round failed; retrying shortly")
+            self.idle.set()
+            self._wake.wait(self.hooks.poll_seconds)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread after its current round, then release connections."""
+        self._stop.set()
+        self._wake.set()
+        wakeup.unsubscribe(self._wake)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.close()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.client.close()

@@ -11,6 +11,7 @@ import typer
 from app.core.config import get_settings
 from app.core.db import Database
 from app.core.errors import AppError
+from app.schedules.cli import schedule_cli
 
 cli = typer.Typer(
     help="Firelane: fires become cards, chores are scheduled, toil gets priced.",
@@ -23,6 +24,7 @@ token_cli = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(token_cli, name="token")
+cli.add_typer(schedule_cli, name="schedule")
 
 
 def _say(message: str) -> None:
@@ -146,6 +148,9 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from app.jobs import wire
+
+    wire()  # commands that change cards feed webhooks and rules like the API does
     cli()
 
 

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.base import BaseScheduler
 
+from app.alerts import jobs as alert_jobs
 from app.auth import service as auth_service
+from app.boards import automation
 from app.core.config import Settings
 from app.core.db import Database
+from app.hooks import jobs as hooks_jobs
+from app.hooks import outbox
+from app.schedules import jobs as schedule_jobs
 
 logger = logging.getLogger("firelane.jobs")
+
+
+def wire() -> None:
+    """Connect every domain's event listeners; the API, the worker and the CLI call it."""
+    outbox.install()  # webhook deliveries and rules hear every event
+    automation.install()  # rules' card actions and web-request outcomes
 
 
 def _purge_sessions(db: Database) -> None:
@@ -30,3 +42,29 @@ def register_jobs(scheduler: BaseScheduler, *, db: Database, settings: Settings)
         id="auth.purge_sessions",
         replace_existing=True,
     )
+    # Hooks: the delivery loop itself is a thread (main.py, worker.py); this trims its log.
+    scheduler.add_job(
+        hooks_jobs.purge_job,
+        "interval",
+        hours=1,
+        args=[db],
+        id="hooks.purge",
+        replace_existing=True,
+    )
+    # Chores: the schedule rows hold the truth; a tick at start catches up after downtime.
+    scheduler.add_job(
+        schedule_jobs.tick_job,
+        "interval",
+        seconds=schedule_jobs.TICK_SECONDS,
+        args=[db],
+        id="schedules.tick",
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),
+    )
+    # Alerts: each job claims its rows and re-checks their state, so overlaps are harmless.
+    for job, every, job_id in (
+        (alert_jobs.expire_job, {"seconds": alert_jobs.EXPIRE_SECONDS}, "alerts.expire_stale"),
+        (alert_jobs.heartbeat_job, {"seconds": alert_jobs.HEARTBEAT_SECONDS}, "alerts.heartbeats"),
+        (alert_jobs.purge_job, {"minutes": alert_jobs.PURGE_MINUTES}, "alerts.purge_payloads"),
+    ):
+        scheduler.add_job(job, "interval", **every, args=[db], id=job_id, replace_existing=True)

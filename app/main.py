@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from sqlalchemy import text
 
 import app as package
+from app.alerts.router import router as alerts_router
 from app.auth.dependencies import Viewer
 from app.auth.router import router as auth_router
 from app.boards.router import router as boards_router
@@ -20,7 +21,10 @@ from app.core.db import Database, DatabaseDep
 from app.core.errors import error_response, install_error_handlers
 from app.core.middleware import BodyLimit, Metrics
 from app.core.scheduler import build_scheduler
-from app.jobs import register_jobs
+from app.hooks.loop import DeliveryLoop
+from app.hooks.router import router as hooks_router
+from app.jobs import register_jobs, wire
+from app.schedules.router import router as schedules_router
 
 logger = logging.getLogger("firelane")
 
@@ -65,17 +69,23 @@ def create_app(
     owns_db = db is None
     database = db or Database.from_url(settings.database_url, echo=settings.sql_echo)
     start_scheduler = settings.scheduler if run_scheduler is None else run_scheduler
+    wire()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = None
+        delivery_loop = None
         if start_scheduler:
             scheduler = build_scheduler()
             register_jobs(scheduler, db=database, settings=settings)
             scheduler.start()
+            delivery_loop = DeliveryLoop(database, settings)
+            delivery_loop.start()
         try:
             yield
         finally:
+            if delivery_loop is not None:
+                delivery_loop.stop()
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             if owns_db:
@@ -92,7 +102,7 @@ def create_app(
     app.state.metrics = CollectorRegistry()
     install_error_handlers(app)
     app.include_router(ops)
-    for router in (auth_router, boards_router):
+    for router in (auth_router, boards_router, schedules_router, hooks_router, alerts_router):
         app.include_router(router, prefix=API_PREFIX)
     app.add_middleware(Metrics, registry=app.state.metrics, api_prefix=API_PREFIX)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

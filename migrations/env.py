@@ -6,8 +6,11 @@ from alembic import context
 from sqlalchemy import Connection
 
 # Every domain's models, so that autogenerate sees the whole schema.
+import app.alerts.models
 import app.auth.models
-import app.boards.models  # noqa: F401
+import app.boards.models
+import app.hooks.models
+import app.schedules.models  # noqa: F401
 from app.core.config import get_settings
 from app.core.db import create_db_engine, metadata
 

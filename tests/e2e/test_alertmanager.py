@@ -10,11 +10,9 @@ API v2 and later ended; the test polls Firelane's API until each effect shows.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,42 +23,23 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.e2e.processes import free_port, until
 from tests.support import need
 
 pytestmark = pytest.mark.e2e
 
-DEADLINE = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _until(what: str, check: Callable[[], Any], deadline: float = DEADLINE) -> Any:
-    """Poll ``check`` until it answers something truthy; fail with ``what`` at the deadline."""
-    end = time.monotonic() + deadline
-    last: Any = None
-    while time.monotonic() < end:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what} (last seen: {last!r})")
 
 
 @pytest.fixture
 def firelane_url(app: FastAPI) -> Iterator[str]:
     """Serve the test app with uvicorn on a free loopback port, in a thread."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    _until("uvicorn to start", lambda: server.started, 20)
+    until("uvicorn to start", lambda: server.started, 20)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
@@ -103,7 +82,7 @@ receivers:
             credentials: {integration["token"]}
 """
     )
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "alertmanager.log").open("w")
     process = subprocess.Popen(
         [
@@ -127,7 +106,7 @@ receivers:
             return False
 
     try:
-        _until("Alertmanager to be ready", ready, 30)
+        until("Alertmanager to be ready", ready, 30)
         yield url, integration
     finally:
         process.terminate()
@@ -166,7 +145,7 @@ def test_real_alertmanager_fires_counts_and_resolves(
         ]
         return items
 
-    (card,) = _until("the fire card", fire_cards)
+    (card,) = until("the fire card", fire_cards)
     assert card["title"] == "Disk /var on web-3 has 4% free"
     assert card["priority"] == "urgent" and card["alert"]["status"] == "firing"
     fingerprint = card["alert"]["fingerprint"]
@@ -176,7 +155,7 @@ def test_real_alertmanager_fires_counts_and_resolves(
         current: dict[str, Any] = member.get(f"/api/v1/cards/{card['id']}").json()
         return current if current["alert"]["occurrences"] >= 2 else None
 
-    repeated = _until("a repeated notification", counted)
+    repeated = until("a repeated notification", counted)
     assert repeated["alert"]["fingerprint"] == fingerprint
 
     _push(url, ends_at=datetime.now(UTC) - timedelta(seconds=1))
@@ -185,7 +164,7 @@ def test_real_alertmanager_fires_counts_and_resolves(
         current: dict[str, Any] = member.get(f"/api/v1/cards/{card['id']}").json()
         return current if current["alert"]["status"] == "resolved" else None
 
-    done = _until("the resolved notification", resolved)
+    done = until("the resolved notification", resolved)
     assert done["alert"]["resolved_at"] is not None
     assert len(fire_cards()) == 1  # repeats and the resolve never opened a second card
     signals = member.get(f"/api/v1/cards/{card['id']}/alerts", params={"limit": 200}).json()

@@ -171,7 +171,8 @@ def _set_placement_times(card: Card, *, column: BoardColumn, first_position: int
         card.done_at = None
 
 
-def _resolve_assignee(session: Session, name: str | None) -> int | None:
+def resolve_assignee(session: Session, name: str | None) -> int | None:
+    """Return the id of the active user called ``name`` (None for None), or 422."""
     if name is None:
         return None
     user = session.exec(select(User).where(User.name == name)).first()
@@ -256,7 +257,7 @@ def create_card(
             kind=data.kind,
             priority=data.priority,
             labels=data.labels,
-            assignee_id=_resolve_assignee(session, data.assignee),
+            assignee_id=resolve_assignee(session, data.assignee),
             due_at=data.due_at,
             time_spent_minutes=data.time_spent_minutes,
             checklist=data.checklist,
@@ -325,7 +326,7 @@ def update_card(
     def write() -> tuple[Card, list[str]]:
         check_version(card, data.version)
         if "assignee" in data.model_fields_set:
-            fields["assignee_id"] = _resolve_assignee(session, data.assignee)
+            fields["assignee_id"] = resolve_assignee(session, data.assignee)
         _, warnings = change_card(session, card=card, fields=fields, actor=actor)
         return card, warnings
 

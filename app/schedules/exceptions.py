@@ -48,11 +48,6 @@ class UnknownColumn(InvalidInput):
     message = "The board has no column with this id."
 
 
-class UnknownAssignee(InvalidInput):
-    code = "unknown_assignee"
-    message = "No active user has this name."
-
-
 class OccurrenceExists(Conflict):
     code = "occurrence_exists"
     message = "This schedule already has an occurrence at this time."

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.boards.activity import Actor
+from app.boards.cards import resolve_assignee
 from app.boards.models import Board, BoardColumn
 from app.core.clock import now
 from app.core.db import pk
@@ -20,7 +21,6 @@ from app.schedules.exceptions import (
     OccurrenceExists,
     RecurrenceRequired,
     ScheduleNotFound,
-    UnknownAssignee,
     UnknownBoard,
     UnknownColumn,
 )
@@ -84,15 +84,6 @@ def _check_place(session: Session, schedule: Schedule) -> None:
             )
 
 
-def _assignee_id(session: Session, name: str | None) -> int | None:
-    if name is None:
-        return None
-    user = session.exec(select(User).where(User.name == name)).first()
-    if user is None or not user.is_active:
-        raise UnknownAssignee(f"No active user is named {name!r}.")
-    return user.id
-
-
 def _check(session: Session, schedule: Schedule) -> recurrence.Recurrence:
     """Validate a schedule as it would be stored; raise the 422 that says what is wrong."""
     if (schedule.cron is None) == (schedule.interval_minutes is None):
@@ -128,7 +119,7 @@ def _new(session: Session, data: ScheduleCreate, default_timezone: str) -> Sched
     fields["timezone"] = data.timezone or default_timezone
     if data.interval_minutes is not None and data.starts_at is None:
         fields["starts_at"] = recurrence.interval_anchor(now())
-    schedule = Schedule(**fields, assignee_id=_assignee_id(session, data.assignee))
+    schedule = Schedule(**fields, assignee_id=resolve_assignee(session, data.assignee))
     rules = _check(session, schedule)
     recurrence.first_run(rules, now())
     return schedule
@@ -147,7 +138,7 @@ def create_schedule(session: Session, *, data: ScheduleCreate, default_timezone:
 def _apply(session: Session, schedule: Schedule, data: ScheduleUpdate) -> set[str]:
     fields: dict[str, Any] = data.model_dump(exclude_unset=True)
     if "assignee" in fields:
-        schedule.assignee_id = _assignee_id(session, fields.pop("assignee"))
+        schedule.assignee_id = resolve_assignee(session, fields.pop("assignee"))
         assignee_id = schedule.assignee_id
         schedule.assignee_user = session.get(User, assignee_id) if assignee_id else None
     if fields.get("cron") is not None:

@@ -139,7 +139,7 @@ def demo() -> None:
     _upgrade()
     db = Database.from_url(get_settings().database_url)
     try:
-        seed(db, say=_say)
+        seed(db, say=_say, settings=get_settings())
     finally:
         db.dispose()
 

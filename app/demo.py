@@ -6,6 +6,8 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
+from app.alerts import service as alerts
+from app.alerts.schemas import IntegrationCreate
 from app.auth import service as auth_service
 from app.auth.models import Role
 from app.auth.schemas import UserCreate
@@ -14,7 +16,10 @@ from app.boards.exceptions import BoardNotFound
 from app.boards.models import CardKind, Priority
 from app.boards.schemas import BoardCreate, ColumnCreate
 from app.core.clock import now
+from app.core.config import Settings
 from app.core.db import Database, pk
+from app.schedules import service as schedules
+from app.schedules.schemas import ScheduleCreate
 
 SLUG = "ops"
 
@@ -153,7 +158,50 @@ def _ensure_admin(db: Database, say: Callable[[str], None]) -> None:
     say(f"created user 'admin' with password {password!r} (shown once; change it)")
 
 
-def seed(db: Database, *, say: Callable[[str], None]) -> None:
+SCHEDULES = (
+    {
+        "name": "Rotate TLS certificates",
+        "cron": "0 9 1 * *",
+        "title": "Rotate TLS certificates ({date})",
+        "checklist": ["Renew", "Deploy to the edge proxies", "Verify expiry dates"],
+        "labels": ["chore", "tls"],
+        "estimate_minutes": 90,
+        "lead_minutes": 7 * 24 * 60,
+    },
+    {
+        "name": "Test restore of the orders database",
+        "cron": "0 10 * * 1",
+        "title": "Test restore of the orders database (week {week})",
+        "checklist": ["Restore into staging", "Compare row counts", "Record the duration"],
+        "labels": ["chore", "backup"],
+        "estimate_minutes": 60,
+        "lead_minutes": 24 * 60,
+    },
+)
+
+
+def _seed_automation(
+    db: Database, board_id: int, settings: Settings, say: Callable[[str], None]
+) -> None:
+    """Chores on a calendar and an Alertmanager integration to send test alerts to."""
+    with db.session() as session:
+        for spec in SCHEDULES:
+            data = ScheduleCreate.model_validate({**spec, "board_id": board_id})
+            schedules.create_schedule(session, data=data, default_timezone=settings.timezone)
+            say(f"  schedule: {spec['name']} ({spec['cron']})")
+        integration, token = alerts.create_integration(
+            session,
+            data=IntegrationCreate(
+                name="demo-alertmanager", kind="alertmanager", board_id=board_id
+            ),
+            secret_key=settings.secret_key,
+        )
+    url = f"{settings.base_url}/api/v1/ingest/{pk(integration)}"
+    say(f"  integration 'demo-alertmanager': POST alerts to {url}")
+    say(f"  with 'Authorization: Bearer {token}' (shown once)")
+
+
+def seed(db: Database, *, say: Callable[[str], None], settings: Settings) -> None:
     """Create the demo board with fires, chores, projects and some done work."""
     _ensure_admin(db, say)
     with db.session() as session:
@@ -195,4 +243,6 @@ def seed(db: Database, *, say: Callable[[str], None]) -> None:
                 )
             session.commit()
             say(f"  [{index:>2}/{total}] {title}")
-    say(f"demo board '{SLUG}' is ready: {total} cards")
+        board_id = pk(board)
+    _seed_automation(db, board_id, settings, say)
+    say(f"demo board '{SLUG}' is ready: {total} cards, {len(SCHEDULES)} schedules")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from sqlalchemy import text
 
 import app as package
+from app.alerts.router import ingest_router
 from app.alerts.router import router as alerts_router
 from app.auth.dependencies import Viewer
 from app.auth.router import router as auth_router
@@ -58,6 +60,19 @@ def metrics(request: Request, _user: Viewer) -> Response:
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
+def _tune_gc() -> None:
+    """Make the garbage collector cheap for a long-running server.
+
+    Everything alive once the app is built (modules, models, routes) is frozen out of the
+    collector's sight, and young objects are collected less often: full collections over
+    that heap were the main cause of slow requests (p99) under load.
+    """
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(20_000, older, oldest)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -73,6 +88,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if owns_db:  # a server process of its own (tests pass their database in)
+            _tune_gc()
         scheduler = None
         delivery_loop = None
         if start_scheduler:
@@ -102,7 +119,15 @@ def create_app(
     app.state.metrics = CollectorRegistry()
     install_error_handlers(app)
     app.include_router(ops)
-    for router in (auth_router, boards_router, schedules_router, hooks_router, alerts_router):
+    # Alert ingestion first: routes are matched in turn, and it is the busiest path.
+    for router in (
+        ingest_router,
+        auth_router,
+        boards_router,
+        schedules_router,
+        hooks_router,
+        alerts_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     app.add_middleware(Metrics, registry=app.state.metrics, api_prefix=API_PREFIX)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

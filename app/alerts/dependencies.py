@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 
 from app.alerts import maintenance, service
 from app.alerts.committer import GroupCommitter
-from app.alerts.config import AlertSettings, get_alert_settings
+from app.alerts.config import get_alert_settings
 from app.alerts.models import Integration, MaintenanceWindow
-from app.alerts.receiver import TargetCache
+from app.alerts.receiver import Pipeline, TargetCache
 from app.auth.dependencies import Admin, Viewer
 from app.core.config import Settings
 from app.core.db import SessionDep, get_database
@@ -62,28 +62,18 @@ def _state(request: Request, name: str, make: Callable[[], object]) -> object:
     return found
 
 
-async def get_committer(request: Request) -> GroupCommitter:
-    """The app's group committer (one writer thread per process)."""
+def _pipeline(request: Request) -> Pipeline:
     db = get_database(request)
-    found = _state(request, "alert_committer", lambda: GroupCommitter(db))
-    assert isinstance(found, GroupCommitter)
-    return found
-
-
-async def get_targets(request: Request) -> TargetCache:
-    """The app's cache of integration settings for the ingest path."""
-    db = get_database(request)
-    ttl = get_alert_settings().settings_cache_seconds
+    settings = get_alert_settings()
     key = app_settings(request).secret_key
-    found = _state(request, "alert_targets", lambda: TargetCache(db, ttl, key))
-    assert isinstance(found, TargetCache)
+    targets = TargetCache(db, settings.settings_cache_seconds, key)
+    return Pipeline(settings=settings, targets=targets, committer=GroupCommitter(db))
+
+
+def get_pipeline(request: Request) -> Pipeline:
+    """The app's ingest pipeline: settings, integration cache, group committer."""
+    found = getattr(request.app.state, "alert_pipeline", None)
+    if found is None:
+        found = _state(request, "alert_pipeline", lambda: _pipeline(request))
+    assert isinstance(found, Pipeline)
     return found
-
-
-async def alert_settings() -> AlertSettings:
-    return get_alert_settings()
-
-
-CommitterDep = Annotated[GroupCommitter, Depends(get_committer)]
-TargetsDep = Annotated[TargetCache, Depends(get_targets)]
-AlertSettingsDep = Annotated[AlertSettings, Depends(alert_settings)]

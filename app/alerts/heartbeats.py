@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.alerts.exceptions import IngestUnauthorized, IntegrationDisabled
 from app.alerts.lifecycle import AlertBook
-from app.alerts.models import Alert, AlertSignal, Integration, SignalAction
+from app.alerts.models import AlertSignal, Integration, SignalAction
 from app.alerts.schemas import HeartbeatAccepted
 from app.alerts.sources.base import NormalisedAlert
 from app.auth.credentials import hash_secret, same
@@ -45,7 +45,7 @@ def _heartbeat_signal(integration: Integration, status: str) -> NormalisedAlert:
 def _store_signal(
     session: Session,
     integration: Integration,
-    alert: Alert | None,
+    alert_id: int | None,
     status: str,
     action: SignalAction,
 ) -> None:
@@ -54,7 +54,7 @@ def _store_signal(
         [
             {
                 "integration_id": pk(integration),
-                "alert_id": alert.id if alert is not None else None,
+                "alert_id": alert_id,
                 "dedup_key": HEARTBEAT_KEY,
                 "status": status,
                 "action": action.value,
@@ -84,7 +84,7 @@ def check_heartbeats(session: Session) -> int:
             continue
         applied = book.apply(integration, _heartbeat_signal(integration, "firing"))
         book.flush_events()
-        _store_signal(session, integration, applied.alert, "firing", applied.action)
+        _store_signal(session, integration, applied.alert_id, "firing", applied.action)
         opened += 1
     try:
         session.commit()
@@ -106,16 +106,16 @@ def ping(session: Session, *, integration_id: int, token: str | None) -> Heartbe
     session.add(integration)
     book = AlertBook(session, at)
     current = book.current(pk(integration), HEARTBEAT_KEY)
-    resolved: Alert | None = None
+    resolved: int | None = None
     if current is not None and current.is_active:
         applied = book.apply(integration, _heartbeat_signal(integration, "resolved"))
         book.flush_events()
-        _store_signal(session, integration, applied.alert, "resolved", applied.action)
-        resolved = applied.alert
+        _store_signal(session, integration, applied.alert_id, "resolved", applied.action)
+        resolved = applied.card_id
     session.commit()
     interval = integration.heartbeat_interval_seconds
     return HeartbeatAccepted(
         received_at=at,
         next_expected_by=at + timedelta(seconds=interval) if interval else None,
-        resolved_card_id=resolved.card_id if resolved is not None else None,
+        resolved_card_id=resolved,
     )

@@ -12,17 +12,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.alerts.exceptions import IngestUnauthorized, IntegrationDisabled
-from app.alerts.lifecycle import AlertBook
+from app.alerts.lifecycle import AlertBook, Applied
 from app.alerts.maintenance import running_windows
-from app.alerts.models import Alert, AlertPayload, AlertSignal, Integration, SignalAction
+from app.alerts.models import AlertPayload, AlertSignal, Integration, SignalAction
 from app.alerts.sources.base import NormalisedAlert
 from app.core.clock import now
-from app.core.db import pk
+from app.core.db import insert_returning_ids, insert_rows, pk
 from app.core.errors import AppError
+
+_PAYLOAD = AlertPayload.__table__  # type: ignore[attr-defined]
+_INTEGRATIONS = select(Integration).where(col(Integration.id).in_(bindparam("ids", expanding=True)))
+_SIGNAL = AlertSignal.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(slots=True)
@@ -68,8 +72,7 @@ def _authorised(
 def apply_works(session: Session, works: Sequence[IngestWork], at: datetime) -> list[Outcome]:
     """Store the payloads and apply their alerts; flushes, the caller commits."""
     ids = sorted({work.integration_id for work in works})
-    query = select(Integration).where(col(Integration.id).in_(ids))
-    integrations = {pk(row): row for row in session.exec(query)}
+    integrations = {pk(row): row for row in session.exec(_INTEGRATIONS, params={"ids": ids})}
     outcomes: list[Outcome | None] = list(_authorised(works, integrations))
     valid = [index for index, verdict in enumerate(outcomes) if verdict is None]
     if not valid:
@@ -86,47 +89,45 @@ def apply_works(session: Session, works: Sequence[IngestWork], at: datetime) -> 
         }
         for index in valid
     ]
-    statement = insert(AlertPayload).returning(col(AlertPayload.id), sort_by_parameter_order=True)
-    payload_ids = dict(zip(valid, session.execute(statement, rows).scalars(), strict=True))
+    payload_ids = dict(zip(valid, insert_returning_ids(session, _PAYLOAD, rows), strict=True))
     book = AlertBook(session, at)
     book.preload((works[i].integration_id, alert.key) for i in valid for alert in works[i].alerts)
     windows = running_windows(
         session, integrations=[integrations[works[i].integration_id] for i in valid], at=at
     )
-    signals: list[dict[str, object]] = []
+    applied: list[tuple[IngestResult, int, NormalisedAlert, Applied]] = []
     for index in valid:
         work = works[index]
         integration = integrations[work.integration_id]
         result = IngestResult(accepted=len(work.alerts))
         for alert in work.alerts:
-            applied = book.apply(integration, alert, windows)
-            signals.append(
-                {
-                    "integration_id": work.integration_id,
-                    "payload_id": payload_ids[index],
-                    "alert": applied.alert,  # its id is known once the batch is flushed
-                    "maintenance_window_id": applied.window.id if applied.window else None,
-                    "dedup_key": alert.key,
-                    "status": alert.status,
-                    "action": applied.action.value,
-                    "received_at": at,
-                }
-            )
-            result.keys.append(alert.key)
-            if applied.action == SignalAction.suppressed:
-                result.suppressed += 1
-            elif applied.action == SignalAction.ignored:
-                result.ignored += 1
-            card_id = applied.card_id
-            counted = applied.action != SignalAction.suppressed
-            if card_id is not None and counted and card_id not in result.cards:
-                result.cards.append(card_id)
+            applied.append((result, index, alert, book.apply(integration, alert, windows)))
         outcomes[index] = result
-    book.flush_events()
-    for signal in signals:
-        row = signal.pop("alert")
-        signal["alert_id"] = row.id if isinstance(row, Alert) else None
-    session.execute(insert(AlertSignal), signals)
+    book.flush_events()  # new alerts and cards get their ids
+    signals: list[dict[str, object]] = []
+    for result, index, alert, done in applied:
+        signals.append(
+            {
+                "integration_id": works[index].integration_id,
+                "payload_id": payload_ids[index],
+                "alert_id": done.alert_id,
+                "maintenance_window_id": done.window.id if done.window else None,
+                "dedup_key": alert.key,
+                "status": alert.status,
+                "action": done.action.value,
+                "received_at": at,
+            }
+        )
+        result.keys.append(alert.key)
+        if done.action == SignalAction.suppressed:
+            result.suppressed += 1
+            continue
+        if done.action == SignalAction.ignored:
+            result.ignored += 1
+        card_id = done.card_id
+        if card_id is not None and card_id not in result.cards:
+            result.cards.append(card_id)
+    insert_rows(session, _SIGNAL, signals)
     return [outcome or IngestResult() for outcome in outcomes]
 
 

@@ -2,6 +2,12 @@
 
 ``AlertBook`` works inside the caller's transaction (it only flushes): it loads the
 current alert rows of many keys at once, locked, and applies signals one by one.
+
+New alerts are written in bulk: an alert that opens a card is an ``Opening`` until the
+book *settles*, when all openings so far get their cards and alert rows with a few
+statements (``openings``). The book settles before anything else writes a card event
+(a priority raised, a card moved), before a key with an opening is touched again, and
+in ``flush_events``; so the events come in the order the signals caused them.
 """
 
 from __future__ import annotations
@@ -9,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.alerts.maintenance import window_for
@@ -22,38 +29,78 @@ from app.alerts.models import (
     MaintenanceWindow,
     SignalAction,
 )
+from app.alerts.openings import Opening, opening, write_openings
 from app.alerts.severity import priority_for
 from app.alerts.sources.base import NormalisedAlert
-from app.boards.activity import Pending, record_many
-from app.boards.cards import change_card, link_cards, new_card, place_card
+from app.boards.activity import Actor, Entry, card_snapshot, write_events
+from app.boards.cards import change_card, place_card
 from app.boards.exceptions import WipLimitReached
-from app.boards.models import Board, BoardColumn, Card, CardKind, Priority
+from app.boards.models import BoardColumn, Card, Priority
 from app.core.db import pk
 
 _CHUNK = 500
+# Built once: every batch runs them.
+_CURRENT = (
+    select(Alert)
+    .where(
+        Alert.integration_id == bindparam("integration_id"),
+        col(Alert.dedup_key).in_(bindparam("keys", expanding=True)),
+        col(Alert.closed_at).is_(None),
+    )
+    .with_for_update()
+)
+_CARDS = select(Card).where(col(Card.id).in_(bindparam("ids", expanding=True)))
+
+Key = tuple[int, str]
 
 
 @dataclass(slots=True)
 class Applied:
     action: SignalAction
-    alert: Alert | None = None
+    alert: Alert | Opening | None = None
     window: MaintenanceWindow | None = None
 
     @property
     def card_id(self) -> int | None:
+        """The alert's card (for an opening, known once the book is flushed)."""
         return self.alert.card_id if self.alert is not None else None
 
+    @property
+    def alert_id(self) -> int | None:
+        """The alert's id (for an opening, known once the book is flushed)."""
+        return self.alert.id if self.alert is not None else None
 
-def _card_text(signal: NormalisedAlert, integration: Integration) -> str:
-    facts = [f"Source: {integration.name} ({signal.source}), key {signal.key}"]
-    if signal.severity:
-        facts.append(f"Severity: {signal.severity}")
-    if signal.labels:
-        pairs = ", ".join(f"{name}={value}" for name, value in signal.labels.items())
-        facts.append(f"Labels: {pairs[:4000]}")
-    facts += [f"{link.rel}: {link.url}" for link in signal.links]
-    body = signal.description.strip()
-    return f"{body}\n\n" + "\n".join(facts) if body else "\n".join(facts)
+
+@dataclass(slots=True)
+class _Pending:
+    alert: Alert | Opening
+    card: Card | Opening
+    type: str
+    actor: Actor
+    facts: dict[str, Any]
+
+
+_LEVEL = {priority: priority.level for priority in Priority}
+
+
+def _set_changed(row: Alert, **values: Any) -> None:
+    # Writing an ORM attribute costs far more than comparing it: a repeat changes little.
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
+def _facts(alert: Alert | Opening) -> dict[str, Any]:
+    get = alert.values.__getitem__ if isinstance(alert, Opening) else partial(getattr, alert)
+    return {
+        "integration_id": get("integration_id"),
+        "dedup_key": get("dedup_key"),
+        "status": str(get("status")),
+        "severity": get("severity"),
+        "occurrences": get("occurrences"),
+        "flaps": get("flaps"),
+        "recurrence": get("recurrence"),
+    }
 
 
 class AlertBook:
@@ -62,43 +109,41 @@ class AlertBook:
     def __init__(self, session: Session, now: datetime) -> None:
         self.session = session
         self.now = now
-        self._current: dict[tuple[int, str], Alert] = {}
+        self._current: dict[Key, Alert] = {}
+        self._looked_up: set[Key] = set()
+        self._opening: dict[Key, Opening] = {}
         self._cards: dict[int, Card] = {}
-        self._pending: list[tuple[Alert, Pending, dict[str, Any]]] = []
+        self._pending: list[_Pending] = []
 
     # --- loading -----------------------------------------------------------------------
 
-    def preload(self, keys: Iterable[tuple[int, str]]) -> None:
+    def preload(self, keys: Iterable[Key]) -> None:
         """Load and lock the current alerts of these keys, and their cards, in few queries."""
         by_integration: dict[int, set[str]] = {}
-        for integration_id, key in keys:
-            if (integration_id, key) not in self._current:
-                by_integration.setdefault(integration_id, set()).add(key)
+        for key in keys:
+            if key not in self._looked_up:
+                by_integration.setdefault(key[0], set()).add(key[1])
         card_ids: list[int] = []
         for integration_id, wanted in by_integration.items():
             ordered = sorted(wanted)
+            self._looked_up.update((integration_id, key) for key in ordered)
             for start in range(0, len(ordered), _CHUNK):
-                query = (
-                    select(Alert)
-                    .where(
-                        Alert.integration_id == integration_id,
-                        col(Alert.dedup_key).in_(ordered[start : start + _CHUNK]),
-                        col(Alert.closed_at).is_(None),
-                    )
-                    .with_for_update()
-                )
-                for row in self.session.exec(query):
+                chunk = {"integration_id": integration_id, "keys": ordered[start : start + _CHUNK]}
+                for row in self.session.exec(_CURRENT, params=chunk):
                     self._current[(integration_id, row.dedup_key)] = row
                     card_ids.append(row.card_id)
         for start in range(0, len(card_ids), _CHUNK):
-            cards = select(Card).where(col(Card.id).in_(card_ids[start : start + _CHUNK]))
-            for card in self.session.exec(cards):
+            ids = {"ids": card_ids[start : start + _CHUNK]}
+            for card in self.session.exec(_CARDS, params=ids):
                 self._cards[pk(card)] = card
 
     def current(self, integration_id: int, key: str) -> Alert | None:
-        if (integration_id, key) not in self._current:
-            self.preload([(integration_id, key)])
-        return self._current.get((integration_id, key))
+        found = (integration_id, key)
+        if found in self._opening:
+            self._settle()  # it is read back as a row like any other
+        if found not in self._looked_up:
+            self.preload([found])
+        return self._current.get(found)
 
     def card(self, alert: Alert) -> Card:
         card = self._cards.get(alert.card_id)
@@ -158,92 +203,69 @@ class AlertBook:
         return priority_for(severity, integration.severity_map, integration.default_priority)
 
     def _event(
-        self, alert: Alert, card: Card, type: str, integration: Integration, **extra: Any
+        self,
+        alert: Alert | Opening,
+        card: Card | Opening,
+        type: str,
+        integration: Integration,
+        **extra: Any,
     ) -> None:
         # Recorded in bulk by flush_events(); the figures are the ones of this moment.
-        facts = {
-            "integration_id": alert.integration_id,
-            "dedup_key": alert.dedup_key,
-            "status": str(alert.status),
-            "severity": alert.severity,
-            "occurrences": alert.occurrences,
-            "flaps": alert.flaps,
-            "recurrence": alert.recurrence,
-            **extra,
-        }
-        entry = Pending(card=card, type=type, actor=integration.actor)
-        self._pending.append((alert, entry, facts))
+        facts = {**_facts(alert), **extra}
+        self._pending.append(_Pending(alert, card, type, integration.actor, facts))
 
     def flush_events(self) -> None:
-        """Write the card events of every signal applied so far, in order, and emit them."""
+        """Write the openings and the card events of every signal applied so far, in order."""
+        self._settle()
         if not self._pending:
             return
-        self.session.flush()  # the new alerts get their ids
-        entries = []
-        for alert, entry, facts in self._pending:
-            entry.data = {"alert": {"id": alert.id, **facts}}
-            entries.append(entry)
+        self.session.flush()
+        # One snapshot per card, as the card is now (as record_many takes them).
+        snapshots: dict[int, dict[str, Any]] = {}
+        entries: list[Entry] = []
+        for pending in self._pending:
+            card = pending.card
+            if isinstance(card, Opening):
+                card_id, board_id = card.card_id, card.spec.board_id
+                assert card_id is not None, "settled"
+                # Read back as a row if its key was touched again after it was written.
+                loaded = self._cards.get(card_id)
+            else:
+                card_id, board_id, loaded = pk(card), card.board_id, card
+            snapshot = snapshots.get(card_id)
+            if snapshot is None:
+                if loaded is not None:
+                    snapshot = card_snapshot(loaded)
+                else:
+                    assert isinstance(card, Opening)
+                    snapshot = card.snapshot()
+                snapshots[card_id] = snapshot
+            data = {"alert": {"id": pending.alert.id, **pending.facts}}
+            entries.append(Entry(card_id, board_id, pending.type, pending.actor, snapshot, data))
         self._pending.clear()
-        record_many(self.session, entries)
+        write_events(self.session, entries)
+
+    def _settle(self) -> None:
+        """Write every opening so far: their cards and events, then their alert rows."""
+        if not self._opening:
+            return
+        settled = list(self._opening.items())
+        self._opening.clear()
+        write_openings(self.session, [each for _, each in settled])
+        for key, _ in settled:
+            self._looked_up.discard(key)  # touched again, it is read back (locked) as a row
 
     def _open(
         self, integration: Integration, signal: NormalisedAlert, previous: Alert | None
-    ) -> Alert:
-        card = self._new_card(integration, signal)
-        alert = Alert(
-            integration_id=pk(integration),
-            dedup_key=signal.key,
-            card_id=pk(card),
-            source=signal.source,
-            severity=signal.severity,
-            title=signal.title,
-            labels=signal.labels,
-            annotations=signal.annotations,
-            links=[link.as_dict() for link in signal.links],
-            recurrence=previous.recurrence + 1 if previous is not None else 0,
-            previous_alert_id=previous.id if previous is not None else None,
-            first_seen_at=self.now,
-            last_seen_at=self.now,
-            starts_at=signal.starts_at,
-        )
-        self.session.add(alert)
-        set_committed_value(card, "alert_record", alert)
-        self._current[(pk(integration), signal.key)] = alert
-        self._cards[pk(card)] = card
+    ) -> Opening:
+        """Queue a new card and alert for this key; the book writes them when it settles."""
+        new = opening(integration, signal, previous, self.now)
+        self._opening[(pk(integration), signal.key)] = new
         extra: dict[str, Any] = {}
         if previous is not None:
-            link_cards(self.session, card=card, target=self.card(previous), kind="recurrence_of")
             extra["recurrence_of_card_id"] = previous.card_id
-        self._event(alert, card, "alert.fired", integration, **extra)
-        return alert
-
-    def _new_card(self, integration: Integration, signal: NormalisedAlert) -> Card:
-        board = self.session.get(Board, integration.board_id)
-        assert board is not None, "an integration is deleted with its board"
-        fields: dict[str, Any] = {
-            "board": board,
-            "actor": integration.actor,
-            "title": signal.title,
-            "top": True,
-            "description": _card_text(signal, integration),
-            "kind": CardKind.fire,
-            "priority": self._priority(integration, signal.severity),
-            "labels": ["alert", str(integration.kind)],
-        }
-        try:
-            card, _ = new_card(self.session, column_id=integration.column_id, **fields)
-            return card
-        except WipLimitReached:
-            # A fire is never refused for a full column: it goes to the next one with room.
-            for column_id in self._open_columns(integration):
-                if column_id == integration.column_id:
-                    continue
-                try:
-                    card, _ = new_card(self.session, column_id=column_id, **fields)
-                    return card
-                except WipLimitReached:
-                    continue
-            raise
+        self._event(new, new, "alert.fired", integration, **extra)
+        return new
 
     def _open_columns(self, integration: Integration) -> list[int]:
         """The board's columns that are not done columns, in board order."""
@@ -259,19 +281,22 @@ class AlertBook:
 
     def _touch(self, integration: Integration, signal: NormalisedAlert, alert: Alert) -> Card:
         alert.occurrences += 1
-        alert.last_seen_at = self.now
-        alert.title = signal.title
-        alert.labels = signal.labels
-        alert.annotations = signal.annotations
-        alert.links = [link.as_dict() for link in signal.links]
+        _set_changed(
+            alert,
+            last_seen_at=self.now,
+            title=signal.title,
+            labels=signal.labels,
+            annotations=signal.annotations,
+            links=[link.as_dict() for link in signal.links],
+        )
         card = self.card(alert)
         wanted = self._priority(integration, signal.severity)
-        if wanted.level > Priority(card.priority).level:
+        if _LEVEL[wanted] > _LEVEL[Priority(card.priority)]:
             alert.severity = signal.severity
+            self._settle()  # its card.updated event comes after the card.created ones before
             change_card(
                 self.session, card=card, fields={"priority": wanted}, actor=integration.actor
             )
-        self.session.add(alert)
         return card
 
     def _repeat(self, integration: Integration, signal: NormalisedAlert, alert: Alert) -> Alert:
@@ -298,6 +323,7 @@ class AlertBook:
         return alert
 
     def _move(self, integration: Integration, card: Card, column_id: int) -> bool:
+        self._settle()  # its card.moved event comes after the card.created ones before
         try:
             place_card(
                 self.session, card=card, column_id=column_id, actor=integration.actor, top=True

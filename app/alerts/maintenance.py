@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from app.alerts.exceptions import InvalidMaintenanceWindow, MaintenanceWindowNotFound
@@ -54,6 +54,21 @@ def window_for(
     return None
 
 
+# Built once: every ingest batch runs it.
+_RUNNING = (
+    select(MaintenanceWindow)
+    .where(
+        col(MaintenanceWindow.starts_at) <= bindparam("at"),
+        col(MaintenanceWindow.ends_at) > bindparam("at"),
+        or_(
+            col(MaintenanceWindow.integration_id).in_(bindparam("ids", expanding=True)),
+            col(MaintenanceWindow.board_id).in_(bindparam("boards", expanding=True)),
+        ),
+    )
+    .order_by(col(MaintenanceWindow.id))
+)
+
+
 def running_windows(
     session: Session, *, integrations: Sequence[Integration], at: datetime
 ) -> list[MaintenanceWindow]:
@@ -62,15 +77,8 @@ def running_windows(
         return []
     ids = sorted({integration.id for integration in integrations if integration.id is not None})
     boards = sorted({integration.board_id for integration in integrations})
-    query = select(MaintenanceWindow).where(
-        col(MaintenanceWindow.starts_at) <= at,
-        col(MaintenanceWindow.ends_at) > at,
-        or_(
-            col(MaintenanceWindow.integration_id).in_(ids),
-            col(MaintenanceWindow.board_id).in_(boards),
-        ),
-    )
-    return list(session.exec(query.order_by(col(MaintenanceWindow.id))))
+    scope = {"at": at, "ids": ids, "boards": boards}
+    return list(session.exec(_RUNNING, params=scope))
 
 
 # --- managing windows -------------------------------------------------------------------

@@ -7,8 +7,10 @@ key fires again, the row is closed and a new one starts on a new card, linked to
 old card as its recurrence.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -201,29 +203,38 @@ sa.inspect(Card).add_property(
 )
 
 
+# The card JSON's ``alert`` object: its keys and the alert columns they show.
+_SUMMARY = (
+    ("fingerprint", "dedup_key"),
+    ("status", "status"),
+    ("integration_id", "integration_id"),
+    ("source", "source"),
+    ("severity", "severity"),
+    ("occurrences", "occurrences"),
+    ("flaps", "flaps"),
+    ("recurrence", "recurrence"),
+    ("first_seen_at", "first_seen_at"),
+    ("last_seen_at", "last_seen_at"),
+    ("resolved_at", "resolved_at"),
+    ("acknowledged_at", "acknowledged_at"),
+    ("expired_at", "expired_at"),
+    ("labels", "labels"),
+    ("annotations", "annotations"),
+    ("links", "links"),
+)
+
+
+def summary_of(values: Callable[[str], Any]) -> dict[str, Any]:
+    """The ``alert`` object of a card's JSON, from a getter of the alert's column values."""
+    return {name: values(column) for name, column in _SUMMARY}
+
+
 def alert_summary(card: Card) -> dict[str, Any] | None:
     """The ``alert`` object of a card's JSON, or None for cards no alert opened."""
     alert: Alert | None = getattr(card, "alert_record", None)
     if alert is None:
         return None
-    return {
-        "fingerprint": alert.dedup_key,
-        "status": alert.status,
-        "integration_id": alert.integration_id,
-        "source": alert.source,
-        "severity": alert.severity,
-        "occurrences": alert.occurrences,
-        "flaps": alert.flaps,
-        "recurrence": alert.recurrence,
-        "first_seen_at": alert.first_seen_at,
-        "last_seen_at": alert.last_seen_at,
-        "resolved_at": alert.resolved_at,
-        "acknowledged_at": alert.acknowledged_at,
-        "expired_at": alert.expired_at,
-        "labels": alert.labels,
-        "annotations": alert.annotations,
-        "links": alert.links,
-    }
+    return summary_of(partial(getattr, alert))
 
 
 CARD_SUMMARIES["alert"] = alert_summary

@@ -108,6 +108,15 @@ class TargetCache:
         return target
 
 
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """The ingest path's parts of one app: settings, integration cache, group committer."""
+
+    settings: AlertSettings
+    targets: TargetCache
+    committer: GroupCommitter  # one writer thread per process
+
+
 def request_token(request: Request) -> str | None:
     """Read the ingest token: Bearer, Basic (the password), or ``?token=``."""
     header = request.headers.get("authorization")
@@ -164,17 +173,13 @@ def _prepare(
 
 
 async def receive(
-    request: Request,
-    *,
-    integration_id: int | None,
-    cache: TargetCache,
-    committer: GroupCommitter,
-    settings: AlertSettings,
+    request: Request, *, integration_id: int | None, pipeline: Pipeline
 ) -> IngestResult:
     """Authenticate, normalise and store one ingest request; raise its 4xx/5xx as AppError."""
     body = await request.body()
     data: Any = None
     token = request_token(request)
+    cache, settings = pipeline.targets, pipeline.settings
     if integration_id is None:
         # PagerDuty's Events API names the integration by the routing_key in the body.
         data = parse_json(body)
@@ -210,7 +215,7 @@ async def receive(
         size_bytes=len(body),
         content_type=request.headers.get("content-type", ""),
     )
-    outcome = await committer.submit(work)
+    outcome = await pipeline.committer.submit(work)
     if isinstance(outcome, AppError):
         raise outcome
     return outcome

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from pydantic_core import to_jsonable_python
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.boards.models import Card, CardEvent
-from app.boards.schemas import CardPublic
 from app.core import events
 from app.core.clock import now
-from app.core.db import pk
+from app.core.db import insert_returning_ids, pk
 from app.core.pagination import decode_cursor, encode_cursor, split_page
 
 # A user, or the name of what acted for nobody in particular ("rule:3", "schedule:7").
@@ -27,8 +26,94 @@ def actor_fields(actor: Actor) -> tuple[str, int | None]:
     return actor, None
 
 
+# A card's own columns, in the order of CardPublic's fields.
+CARD_COLUMNS = (
+    "id",
+    "board_id",
+    "column_id",
+    "title",
+    "description",
+    "kind",
+    "priority",
+    "assignee_id",
+    "due_at",
+    "rank",
+    "version",
+    "created_at",
+    "updated_at",
+    "started_at",
+    "done_at",
+    "archived_at",
+    "time_spent_minutes",
+)
+
+
+def card_json(
+    values: Mapping[str, Any],
+    *,
+    labels: list[str],
+    assignee: str | None,
+    checklist: list[dict[str, Any]],
+    links: list[dict[str, Any]],
+    alert: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Return a card as ``CardPublic`` renders it in JSON, from its column values and parts.
+
+    The one place that shape is built for events: from ORM cards (``card_snapshot``) and
+    from rows written in bulk (``app.boards.bulk``), so the two cannot drift apart;
+    tests compare it with ``CardPublic``. Far cheaper than validating a pydantic model.
+    """
+    archived_at, done_at = values["archived_at"], values["done_at"]
+    status = "archived" if archived_at is not None else "done" if done_at is not None else "open"
+    document = {
+        "id": values["id"],
+        "board_id": values["board_id"],
+        "column_id": values["column_id"],
+        "title": values["title"],
+        "description": values["description"],
+        "kind": values["kind"],
+        "priority": values["priority"],
+        "labels": labels,
+        "assignee_id": values["assignee_id"],
+        "assignee": assignee,
+        "due_at": values["due_at"],
+        "rank": values["rank"],
+        "version": values["version"],
+        "status": status,
+        "created_at": values["created_at"],
+        "updated_at": values["updated_at"],
+        "started_at": values["started_at"],
+        "done_at": done_at,
+        "archived_at": archived_at,
+        "time_spent_minutes": values["time_spent_minutes"],
+        "checklist": checklist,
+        "links": links,
+        "alert": alert,
+    }
+    # Times and enums as pydantic writes them; every nested value is copied.
+    converted: dict[str, Any] = to_jsonable_python(document)
+    return converted
+
+
 def card_snapshot(card: Card) -> dict[str, Any]:
-    return CardPublic.model_validate(card).model_dump(mode="json")
+    """Return the card as ``CardPublic`` renders it in JSON (the ``card`` of its events)."""
+    return card_json(
+        {name: getattr(card, name) for name in CARD_COLUMNS},
+        labels=card.labels,
+        assignee=card.assignee_name,
+        checklist=[
+            {
+                "id": item.id,
+                "text": item.text,
+                "done": item.done,
+                "done_at": item.done_at,
+                "done_by": item.done_by,
+            }
+            for item in card.checklist
+        ],
+        links=[{"target_card_id": link.target_card_id, "kind": link.kind} for link in card.links],
+        alert=card.alert_summary,
+    )
 
 
 def record(
@@ -83,6 +168,74 @@ def record(
 
 
 @dataclass(slots=True)
+class Entry:
+    """A card event to write with ``write_events``, its card's snapshot already taken."""
+
+    card_id: int
+    board_id: int
+    type: str
+    actor: Actor
+    card: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)
+    from_column_id: int | None = None
+    to_column_id: int | None = None
+    depth: int = 0
+
+
+_EVENT = CardEvent.__table__  # type: ignore[attr-defined]
+
+
+def write_events(session: Session, entries: Sequence[Entry]) -> list[int]:
+    """Append card events with one INSERT and emit each, in order; the caller commits.
+
+    The events are what ``record`` would have written one by one, with one time for all.
+    """
+    if not entries:
+        return []
+    stamp = now()
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        actor_name, actor_id = actor_fields(entry.actor)
+        rows.append(
+            {
+                "card_id": entry.card_id,
+                "board_id": entry.board_id,
+                "type": entry.type,
+                "actor": actor_name,
+                "actor_id": actor_id,
+                "from_column_id": entry.from_column_id,
+                "to_column_id": entry.to_column_id,
+                "changes": {},
+                "data": entry.data,
+                "created_at": stamp,
+            }
+        )
+    ids = insert_returning_ids(session, _EVENT, rows)
+    for entry, row, event_id in zip(entries, rows, ids, strict=True):
+        payload: dict[str, Any] = {
+            "card": entry.card,
+            "changes": {},
+            "from_column_id": entry.from_column_id,
+            "to_column_id": entry.to_column_id,
+            **entry.data,
+        }
+        events.emit(
+            session,
+            events.Event(
+                type=entry.type,
+                occurred_at=stamp,
+                board_id=entry.board_id,
+                card_id=entry.card_id,
+                actor=row["actor"],
+                data=payload,
+                event_id=event_id,
+                depth=entry.depth,
+            ),
+        )
+    return ids
+
+
+@dataclass(slots=True)
 class Pending:
     """A card event to record with ``record_many``."""
 
@@ -102,50 +255,24 @@ def record_many(session: Session, entries: Sequence[Pending]) -> list[int]:
     if not entries:
         return []
     session.flush()
-    stamp = now()
     snapshots: dict[int, dict[str, Any]] = {}
-    rows: list[dict[str, Any]] = []
+    written: list[Entry] = []
     for entry in entries:
-        actor_name, actor_id = actor_fields(entry.actor)
         card_id = pk(entry.card)
         if card_id not in snapshots:
             snapshots[card_id] = card_snapshot(entry.card)
-        rows.append(
-            {
-                "card_id": card_id,
-                "board_id": entry.card.board_id,
-                "type": entry.type,
-                "actor": actor_name,
-                "actor_id": actor_id,
-                "changes": {},
-                "data": entry.data,
-                "created_at": stamp,
-            }
-        )
-    statement = insert(CardEvent).returning(col(CardEvent.id), sort_by_parameter_order=True)
-    ids = [int(row_id) for row_id in session.execute(statement, rows).scalars()]
-    for entry, row, event_id in zip(entries, rows, ids, strict=True):
-        payload: dict[str, Any] = {
-            "card": snapshots[row["card_id"]],
-            "changes": {},
-            "from_column_id": None,
-            "to_column_id": None,
-            **entry.data,
-        }
-        events.emit(
-            session,
-            events.Event(
-                type=entry.type,
-                occurred_at=stamp,
+        written.append(
+            Entry(
+                card_id=card_id,
                 board_id=entry.card.board_id,
-                card_id=row["card_id"],
-                actor=row["actor"],
-                data=payload,
-                event_id=event_id,
+                type=entry.type,
+                actor=entry.actor,
+                card=snapshots[card_id],
+                data=entry.data,
                 depth=entry.depth,
-            ),
+            )
         )
-    return ids
+    return write_events(session, written)
 
 
 def list_events(

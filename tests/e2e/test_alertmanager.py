@@ -29,7 +29,6 @@ from tests.support import need
 pytestmark = pytest.mark.e2e
 
 
-
 @pytest.fixture
 def firelane_url(app: FastAPI) -> Iterator[str]:
     """Serve the test app with uvicorn on a free loopback port, in a thread."""

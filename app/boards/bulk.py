@@ -1,0 +1,290 @@
+"""Open many cards at once, for units of work that make cards in bulk (alert storms).
+
+``open_cards`` does for a list of cards what ``cards.new_card`` does for each in turn, with
+the same result: the same rows, the same ``card.created`` events in the same order with the
+same snapshots, the same rank keys, the same hard WIP limits. It costs a few statements per
+batch instead of about ten per card: the boards' columns are read once; each column a card
+goes to is locked, counted and ranked once; cards, labels, events and links go in with one
+INSERT each. No ORM objects are made: each card comes back as an ``OpenedCard`` that renders
+its own snapshot. Soft WIP limits give no warnings here (nobody reads them in bulk).
+Flushes the session first; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+from sqlmodel import Session
+
+from app.boards import rank
+from app.boards.activity import Actor, Entry, actor_fields, card_json, write_events
+from app.boards.exceptions import ColumnNotFound, WipLimitReached
+from app.boards.models import BoardColumn, Card, CardKind, CardLabel, CardLink, Priority
+from app.core.clock import now
+from app.core.db import insert_returning_ids, insert_rows
+
+_CARD = Card.__table__  # type: ignore[attr-defined]
+_LABEL = CardLabel.__table__  # type: ignore[attr-defined]
+_LINK = CardLink.__table__  # type: ignore[attr-defined]
+_COLUMN = BoardColumn.__table__  # type: ignore[attr-defined]
+
+# Built once: a batch runs each of them, and building a statement costs more than running it.
+_BOARD_COLUMNS = (
+    select(_COLUMN.c.id, _COLUMN.c.board_id, _COLUMN.c.position, _COLUMN.c.is_done)
+    .where(_COLUMN.c.board_id.in_(bindparam("boards", expanding=True)))
+    .order_by(_COLUMN.c.board_id, _COLUMN.c.position, _COLUMN.c.id)
+)
+_LOCK_COLUMN = (
+    select(
+        _COLUMN.c.name,
+        _COLUMN.c.position,
+        _COLUMN.c.wip_limit,
+        _COLUMN.c.wip_mode,
+        _COLUMN.c.is_done,
+    )
+    .where(_COLUMN.c.id == bindparam("column_id"), _COLUMN.c.board_id == bindparam("board_id"))
+    .with_for_update()
+)
+_IN_COLUMN = (_CARD.c.column_id == bindparam("column_id")) & _CARD.c.archived_at.is_(None)
+_HELD = select(func.count()).select_from(_CARD).where(_IN_COLUMN)
+_TOP_RANK = select(_CARD.c.rank).where(_IN_COLUMN).order_by(_CARD.c.rank).limit(1)
+_BOTTOM_RANK = select(_CARD.c.rank).where(_IN_COLUMN).order_by(_CARD.c.rank.desc()).limit(1)
+
+
+@dataclass(slots=True)
+class CardSpec:
+    """One card to open: what ``new_card`` takes, less what system-made cards never have."""
+
+    board_id: int
+    actor: Actor
+    title: str
+    column_id: int | None = None  # None: the board's first column
+    description: str = ""
+    kind: CardKind = CardKind.project
+    priority: Priority = Priority.medium
+    labels: list[str] = field(default_factory=list)
+    # Links to other cards as (target card id, kind), made after the card.created event.
+    links: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class OpenedCard:
+    """A card as ``open_cards`` wrote it."""
+
+    values: dict[str, Any]
+    labels: list[str]
+    links: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        card_id: int = self.values["id"]
+        return card_id
+
+    @property
+    def column_id(self) -> int:
+        column_id: int = self.values["column_id"]
+        return column_id
+
+    def snapshot(self, *, alert: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The card as ``CardPublic`` renders it, while nothing else has changed it."""
+        return card_json(
+            self.values,
+            labels=self.labels,
+            assignee=None,
+            checklist=[],
+            links=self.links,
+            alert=alert,
+        )
+
+
+@dataclass(slots=True)
+class _Column:
+    id: int
+    board_id: int
+    name: str
+    position: int
+    wip_limit: int | None
+    wip_mode: str
+    is_done: bool
+    held: int | None = None  # cards in it (not archived), hard limits only
+    edge: str | None = None
+    placed: list[int] = field(default_factory=list)  # indices of the specs it takes
+
+    def has_room(self) -> bool:
+        if self.wip_limit is None or self.wip_mode != "hard":
+            return True
+        assert self.held is not None
+        return self.held + 1 <= self.wip_limit
+
+    def full(self) -> WipLimitReached:
+        return WipLimitReached(
+            f"Column {self.name!r} holds {self.held} card(s) and its hard WIP limit is "
+            f"{self.wip_limit}.",
+            column_id=self.id,
+            wip_limit=self.wip_limit,
+        )
+
+
+class _Planner:
+    """Decide each card's column in order, as ``new_card`` one after another would."""
+
+    def __init__(self, session: Session, board_ids: list[int], *, top: bool) -> None:
+        self.session = session
+        self.top = top
+        query = session.execute(_BOARD_COLUMNS, {"boards": board_ids})
+        self.boards: dict[int, list[tuple[int, int, bool]]] = {
+            board_id: [] for board_id in board_ids
+        }
+        for column_id, board_id, position, is_done in query:
+            self.boards[board_id].append((column_id, position, is_done))
+        self.columns: dict[int, _Column] = {}
+
+    def first_position(self, board_id: int) -> int:
+        columns = self.boards[board_id]
+        return min(position for _, position, _ in columns) if columns else 0
+
+    def _use(self, column_id: int, board_id: int) -> _Column:
+        """Lock a column the first time a card goes to it, and read what placing needs."""
+        found = self.columns.get(column_id)
+        if found is not None:
+            if found.board_id != board_id:
+                raise ColumnNotFound()
+            return found
+        at = {"column_id": column_id, "board_id": board_id}
+        row = self.session.execute(_LOCK_COLUMN, at).first()
+        if row is None:
+            raise ColumnNotFound()
+        column = _Column(column_id, board_id, *row)
+        if column.wip_limit is not None and column.wip_mode == "hard":
+            column.held = int(self.session.execute(_HELD, at).scalar_one())
+        self.columns[column_id] = column
+        return column
+
+    def place(self, index: int, spec: CardSpec, *, overflow: bool) -> _Column:
+        board = self.boards[spec.board_id]
+        if spec.column_id is None:
+            if not board:
+                raise ColumnNotFound("The board has no columns.")
+            target_id = board[0][0]
+        else:
+            target_id = spec.column_id
+        column = self._use(target_id, spec.board_id)
+        if not column.has_room():
+            if not overflow:
+                raise column.full()
+            column = self._overflow(spec.board_id, target_id, refusal=column.full())
+        if column.held is not None:
+            column.held += 1
+        column.placed.append(index)
+        return column
+
+    def _overflow(self, board_id: int, target_id: int, *, refusal: WipLimitReached) -> _Column:
+        """The next open column with room after a full one (a card that must not be refused)."""
+        for other_id, _, is_done in self.boards[board_id]:
+            if is_done or other_id == target_id:
+                continue
+            other = self._use(other_id, board_id)
+            if other.has_room():
+                return other
+        raise refusal
+
+    def ranks(self) -> dict[int, str]:
+        """Give each placed card its key: on top (the newest first) or at the bottom."""
+        keys: dict[int, str] = {}
+        for column in self.columns.values():
+            if not column.placed:
+                continue
+            query = _TOP_RANK if self.top else _BOTTOM_RANK
+            edge = self.session.execute(query, {"column_id": column.id}).scalar()
+            # Key by key, as new_card one after another: each new card next to the last one.
+            for index in column.placed:
+                edge = rank.between(None, edge) if self.top else rank.between(edge, None)
+                keys[index] = edge
+        return keys
+
+
+def open_cards(
+    session: Session, specs: Sequence[CardSpec], *, top: bool = False, overflow: bool = False
+) -> list[OpenedCard]:
+    """Insert cards and their ``card.created`` events, in order; flushes, the caller commits.
+
+    ``overflow``: a card whose column's hard WIP limit is reached goes to the next open
+    (not done) column of its board with room, in board order; if none has room, the first
+    column's ``WipLimitReached`` is raised. Without it, that error is raised at once.
+    Nothing is written when an error is raised.
+    """
+    if not specs:
+        return []
+    session.flush()  # moves and archives of this transaction count before ranking
+    planner = _Planner(session, sorted({spec.board_id for spec in specs}), top=top)
+    columns = [planner.place(index, spec, overflow=overflow) for index, spec in enumerate(specs)]
+    keys = planner.ranks()
+    firsts = {board_id: planner.first_position(board_id) for board_id in planner.boards}
+    rows: list[dict[str, Any]] = []
+    for index, (spec, column) in enumerate(zip(specs, columns, strict=True)):
+        stamp = now()
+        rows.append(
+            {
+                "board_id": spec.board_id,
+                "column_id": column.id,
+                "title": spec.title,
+                "description": spec.description,
+                "kind": CardKind(spec.kind).value,
+                "priority": Priority(spec.priority).value,
+                "assignee_id": None,
+                "created_by_id": actor_fields(spec.actor)[1],
+                "due_at": None,
+                "rank": keys[index],
+                "version": 1,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "started_at": stamp if column.position != firsts[spec.board_id] else None,
+                "done_at": stamp if column.is_done else None,
+                "archived_at": None,
+                "time_spent_minutes": 0,
+            }
+        )
+    opened: list[OpenedCard] = []
+    for row, card_id, spec in zip(
+        rows, insert_returning_ids(session, _CARD, rows), specs, strict=True
+    ):
+        row["id"] = card_id
+        opened.append(OpenedCard(values=row, labels=sorted(set(spec.labels))))
+    labels = [{"card_id": card.id, "name": name} for card in opened for name in card.labels]
+    insert_rows(session, _LABEL, labels)
+    write_events(
+        session,
+        [
+            Entry(
+                card_id=card.id,
+                board_id=spec.board_id,
+                type="card.created",
+                actor=spec.actor,
+                card=card.snapshot(),
+                to_column_id=card.column_id,
+            )
+            for card, spec in zip(opened, specs, strict=True)
+        ],
+    )
+    links: list[dict[str, Any]] = []
+    for card, spec in zip(opened, specs, strict=True):
+        for target_card_id, kind in spec.links:
+            if any(
+                link["target_card_id"] == target_card_id and link["kind"] == kind
+                for link in card.links
+            ):
+                continue
+            card.links.append({"target_card_id": target_card_id, "kind": kind})
+            links.append(
+                {
+                    "card_id": card.id,
+                    "target_card_id": target_card_id,
+                    "kind": kind,
+                    "created_at": now(),
+                }
+            )
+    insert_rows(session, _LINK, links)
+    return opened

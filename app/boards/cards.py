@@ -136,24 +136,27 @@ def _edge_rank(session: Session, column_id: int, *, top: bool, exclude: int | No
 def _rank_beside(
     session: Session, column_id: int, anchor_id: int, *, after: bool, moving: int | None
 ) -> str:
-    anchor = session.get(Card, anchor_id)
-    if anchor is None or anchor.archived_at is not None:
+    # Only the anchor's place is needed, not the card with its relations.
+    place = select(Card.rank, Card.column_id, Card.archived_at).where(Card.id == anchor_id)
+    anchor = session.exec(place).first()
+    if anchor is None or anchor[2] is not None:
         raise InvalidMove(f"Card {anchor_id} does not exist or is archived.")
-    if anchor.column_id != column_id:
+    anchor_rank, anchor_column = anchor[0], anchor[1]
+    if anchor_column != column_id:
         raise InvalidMove(f"Card {anchor_id} is not in column {column_id}.")
-    if anchor.id == moving:
+    if anchor_id == moving:
         raise InvalidMove("A card cannot be placed relative to itself.")
     query = select(Card.rank).where(Card.column_id == column_id, col(Card.archived_at).is_(None))
     if moving is not None:
         query = query.where(Card.id != moving)
     if after:
-        query = query.where(col(Card.rank) > anchor.rank).order_by(col(Card.rank))
+        query = query.where(col(Card.rank) > anchor_rank).order_by(col(Card.rank))
     else:
-        query = query.where(col(Card.rank) < anchor.rank).order_by(col(Card.rank).desc())
+        query = query.where(col(Card.rank) < anchor_rank).order_by(col(Card.rank).desc())
     neighbour = session.exec(query.limit(1)).first()
     if after:
-        return rank.between(anchor.rank, neighbour)
-    return rank.between(neighbour, anchor.rank)
+        return rank.between(anchor_rank, neighbour)
+    return rank.between(neighbour, anchor_rank)
 
 
 def _first_position(session: Session, board_id: int) -> int:

@@ -99,21 +99,46 @@ def column_counts(session: Session, *, board_id: int) -> dict[int, int]:
     return dict(session.exec(query).all())
 
 
+def _first_pages(
+    session: Session, column_ids: list[int], limit: int
+) -> dict[int, tuple[list[Card], str | None]]:
+    """The first ``limit`` cards of each column: one indexed query per column for the ids,
+    then the cards and their relations loaded together (not once per column)."""
+    page_ids: dict[int, list[int]] = {}
+    cursors: dict[int, str | None] = {}
+    for column_id in column_ids:
+        query = (
+            select(Card.id, Card.rank)
+            .where(Card.column_id == column_id, col(Card.archived_at).is_(None))
+            .order_by(col(Card.rank), col(Card.id))
+            .limit(limit + 1)
+        )
+        rows = list(session.exec(query))
+        rows, cursors[column_id] = split_page(
+            rows, limit, lambda row: encode_cursor("rank", row[1], row[0])
+        )
+        page_ids[column_id] = [row[0] for row in rows if row[0] is not None]
+    wanted = [card_id for ids in page_ids.values() for card_id in ids]
+    loaded = {pk(card): card for card in session.exec(select(Card).where(col(Card.id).in_(wanted)))}
+    return {
+        column_id: ([loaded[card_id] for card_id in ids], cursors[column_id])
+        for column_id, ids in page_ids.items()
+    }
+
+
 def board_detail(session: Session, *, board: Board, cards_per_column: int) -> BoardDetail:
     """The board with its columns, their counts and the first page of each column."""
     board_id = pk(board)
     counts = column_counts(session, board_id=board_id)
+    board_columns = list_columns(session, board_id=board_id)
+    pages = (
+        _first_pages(session, [pk(c) for c in board_columns], cards_per_column)
+        if cards_per_column
+        else {}
+    )
     columns: list[ColumnDetail] = []
-    for column in list_columns(session, board_id=board_id):
-        cards: list[Card] = []
-        next_cursor = None
-        if cards_per_column:
-            cards, next_cursor = list_cards(
-                session,
-                filters=CardFilters(board_id=board_id, column_id=column.id),
-                limit=cards_per_column,
-                cursor=None,
-            )
+    for column in board_columns:
+        cards, next_cursor = pages.get(pk(column), ([], None))
         base: dict[str, Any] = ColumnPublic.model_validate(column).model_dump()
         columns.append(
             ColumnDetail(

@@ -9,11 +9,16 @@
    sends and records them all against a local receiver (uvicorn in its own process, answering
    200). Every delivery must arrive exactly once.
 2. Alert ingest with 10 active webhook subscriptions vs none (goal: <= 10 % drop): Firelane
-   runs as in production (``uvicorn app.main:create_app --factory``, durable commits) with
-   the scheduler and delivery loop off, so the request path's cost is measured alone; ``wrk``
-   (Debian package ``wrk``) posts one Alertmanager alert per request with distinct keys.
-   Runs alternate in ABBA order (none, 10, 10, none, ...) for ``--rounds`` pairs after a
-   warm-up, to even out drift (the database grows, neighbours on a shared machine come and go).
+   runs as in production (``uvicorn app.main:create_app --factory --workers 2``, the setting
+   bench/ingest.py uses; durable commits) with the scheduler and delivery loop off, so the
+   request path's cost is measured alone; ``wrk`` (Debian package ``wrk``) posts one
+   Alertmanager alert per request with distinct keys. Runs alternate in ABBA order (none,
+   10, 10, none, ...) for ``--rounds`` pairs after a warm-up, to even out drift (the
+   database grows, neighbours on a shared machine come and go).
+   The request path writes one outbox row per event, whatever the number of webhooks; the
+   delivery rows (one per event and webhook) are written by the fan-out, which the delivery
+   loop runs in production. After each run the bench runs it (not timed as ingest), checks
+   that every event got one delivery per webhook, and reports its rate.
 """
 
 from __future__ import annotations
@@ -114,10 +119,12 @@ def _free_port() -> int:
         return port
 
 
-def _serve(target: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _serve(
+    target: list[str], port: int, env: dict[str, str], workers: int = 1
+) -> subprocess.Popen[bytes]:
     command = [
         sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", "--no-access-log",
+        "--workers", str(workers), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
@@ -277,27 +284,32 @@ def _wrk(port: int, path: str, token: str, seconds: int, connections: int) -> tu
     return float(rate.group(1)), int(total.group(1)) - int(errors.group(1) if errors else 0)
 
 
-def _counts(url: str) -> tuple[int, int]:
-    """Cards and delivery rows in the database."""
+def _counts(url: str) -> tuple[int, int, int, float]:
+    """Cards, card events and delivery rows, once the fan-out wrote every delivery; its time."""
     from sqlalchemy import text
 
     from app.core.db import Database
+    from app.hooks import fanout
 
     db = Database.from_url(url)
+    started = time.perf_counter()
+    fanout.catch_up(db)
+    fanned = time.perf_counter() - started
     with db.engine.connect() as conn:
         cards = int(conn.execute(text("SELECT count(*) FROM card")).scalar_one())
+        card_events = int(conn.execute(text("SELECT count(*) FROM card_event")).scalar_one())
         deliveries = int(conn.execute(text("SELECT count(*) FROM delivery")).scalar_one())
     db.dispose()
-    return cards, deliveries
+    return cards, card_events, deliveries, fanned
 
 
-def bench_ingest(url: str, seconds: int, rounds: int, connections: int) -> None:
+def bench_ingest(url: str, seconds: int, rounds: int, connections: int, workers: int) -> None:
     if shutil.which("wrk") is None:
         print("skipping the ingest comparison: wrk is missing (apt-get install wrk)")
         return
     token = _admin_token(url)
     port = _free_port()
-    server = _serve(["--factory", "app.main:create_app"], port, _env(url))
+    server = _serve(["--factory", "app.main:create_app"], port, _env(url), workers)
     rates: dict[str, list[float]] = {"none": [], "10 subscriptions": []}
     try:
         with httpx.Client(
@@ -311,14 +323,20 @@ def bench_ingest(url: str, seconds: int, rounds: int, connections: int) -> None:
             for number in range(rounds):
                 for name, active in order if number % 2 == 0 else order[::-1]:
                     _subscriptions(client, hooks, active=active)
-                    cards, deliveries = _counts(url)
+                    cards, card_events, deliveries, _ = _counts(url)
                     rate, answered = _wrk(port, path, ingest_token, seconds, connections)
                     rates[name].append(rate)
-                    cards_after, deliveries_after = _counts(url)
+                    time.sleep(1)  # the requests wrk left in flight
+                    cards_after, card_events_after, deliveries_after, fanned = _counts(url)
+                    made = deliveries_after - deliveries
+                    expected = (card_events_after - card_events) * (10 if active else 0)
                     print(
                         f"  {name:<18} {rate:8.0f} alerts/s   {answered} answered 2xx, "
-                        f"+{cards_after - cards} cards, +{deliveries_after - deliveries} deliveries"
+                        f"+{cards_after - cards} cards, +{made} deliveries"
+                        + (f" (fan-out {made / fanned:.0f}/s)" if made else "")
                     )
+                    if made != expected:
+                        raise SystemExit(f"FAIL: {made} deliveries for {expected} expected")
     finally:
         server.terminate()
         server.wait()
@@ -340,6 +358,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="uvicorn processes for the ingest comparison"
+    )
     args = parser.parse_args()
     from app.core.migrate import upgrade
 
@@ -350,7 +371,7 @@ def main() -> None:
     print(f"backend {backend}")
     try:
         bench_deliveries(url, args.deliveries)
-        bench_ingest(url, args.seconds, args.rounds, args.connections)
+        bench_ingest(url, args.seconds, args.rounds, args.connections, args.workers)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, or_, update
 from sqlmodel import Session, col, select
 
 from app.core import events
+from app.hooks import fanout
 from app.hooks.actions import DeliveryOutcome, notify_finished
 from app.hooks.config import HooksSettings
 from app.hooks.exceptions import SecretUnreadable
@@ -110,7 +111,9 @@ def _prepare(row: Delivery, webhook: Webhook | None, event: HookEvent | None, ke
 def claim(
     session: Session, *, now: datetime, limit: int, lease: float, token: str, secret_key: str
 ) -> list[Claimed]:
-    """Claim up to ``limit`` due deliveries for ``lease`` seconds, and commit."""
+    """Write the deliveries of waiting events, claim up to ``limit`` due ones for ``lease``
+    seconds, and commit."""
+    fanned = fanout.fan_out(session, limit=max(limit, fanout.CHUNK))
     query = (
         select(Delivery.id)
         .where(_due(now))
@@ -120,7 +123,10 @@ def claim(
     )
     ids = list(session.exec(query))
     if not ids:
-        session.rollback()
+        if fanned:
+            session.commit()
+        else:
+            session.rollback()
         return []
     session.execute(
         update(Delivery)

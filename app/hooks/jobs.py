@@ -26,6 +26,7 @@ def purge(session: Session, *, retention_days: int) -> int:
     removed += session.execute(finished).rowcount or 0  # type: ignore[attr-defined]
     orphans = delete(HookEvent).where(
         col(HookEvent.occurred_at) < cutoff,
+        col(HookEvent.recipients).is_(None),  # its deliveries are written (or it had none)
         ~exists(select(Delivery.id).where(Delivery.hook_event_id == HookEvent.id)),
     )
     session.execute(orphans)

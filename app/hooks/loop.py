@@ -22,7 +22,7 @@ import app as package
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
-from app.hooks import delivery, wakeup
+from app.hooks import delivery, fanout, wakeup
 from app.hooks.config import HooksSettings, get_hooks_settings
 from app.hooks.delivery import Claimed, Result
 from app.hooks.signing import signature
@@ -97,7 +97,7 @@ class DeliveryLoop:
         """Claim due deliveries, send them, record the outcomes; answer how many were sent."""
         at = now or clock.now()
         with self.db.session(readonly=True) as session:
-            if not delivery.any_due(session, at):
+            if not delivery.any_due(session, at) and not fanout.waiting(session):
                 return 0
         token = uuid4().hex
         with self.db.session() as session:

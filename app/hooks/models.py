@@ -14,6 +14,8 @@ from app.core.db import UTCDateTime
 
 # The one condition the delivery queue's partial index and its claims share, literally.
 PENDING = sa.text("status = 'pending'")
+# Likewise for the outbox events whose deliveries are still to be written (see fanout).
+FAN_OUT = sa.text("recipients IS NOT NULL")
 
 
 class DeliveryStatus(StrEnum):
@@ -95,6 +97,10 @@ class HookEvent(SQLModel, table=True):
     """An event as webhooks get it: the envelope's JSON, written once for every subscriber."""
 
     __tablename__ = "hook_event"
+    # Holds only the events whose deliveries are still to be written: a handful.
+    __table_args__ = (
+        sa.Index("ix_hook_event_fan_out", "id", sqlite_where=FAN_OUT, postgresql_where=FAN_OUT),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: str = Field(max_length=36)
@@ -103,6 +109,11 @@ class HookEvent(SQLModel, table=True):
     board_id: int | None = None
     card_id: int | None = None
     body: str = Field(sa_type=sa.Text)
+    # The ids of the webhooks subscribed to it when it was committed, as a JSON list,
+    # until its deliveries are written (then null).
+    recipients: str | None = Field(default=None, sa_type=sa.Text)
+    # How many rule actions deep the event was caused; its deliveries carry it.
+    depth: int = 0
 
 
 class Delivery(SQLModel, table=True):

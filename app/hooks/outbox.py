@@ -1,69 +1,133 @@
-"""The outbox: an event's deliveries are rows written in the event's own transaction.
+"""The outbox: what webhooks must get is written in the transaction of the event itself.
 
 ``install()`` subscribes to ``app.core.events``: the in-transaction handler queues each
-event for the rules. Just before the transaction commits, the rules run (see ``rules``),
-then one delivery per subscribed webhook is written for every event the transaction
-emitted, its rules' events included: a few statements per transaction, however many
-events it holds. Events of a rolled-back savepoint (a failed rule run) get none.
+event for the rules. Just before the transaction commits, one query reads the active
+webhooks and which of the queued events' types trigger an active rule; the rules run if
+any can (see ``rules``), then every event the transaction emitted, its rules' events
+included, that some webhook wants gets one ``hook_event`` row: its envelope (built once)
+and its recipients, the webhooks subscribed now. That is all the request path writes,
+however many webhooks there are; ``fanout`` turns each row into one delivery per
+recipient. Events of a rolled-back savepoint (a failed rule run) get none.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from app.core import events
-from app.core.clock import now
-from app.core.db import UTCDateTime
+from app.core.db import insert_rows
 from app.hooks import rules, wakeup
 from app.hooks.catalogue import ALL, envelope_json
-from app.hooks.models import Delivery, HookEvent, Webhook
+from app.hooks.models import HookEvent
 
 logger = logging.getLogger("firelane.hooks")
 
 _HOOK_EVENT = HookEvent.__table__  # type: ignore[attr-defined]
-_DELIVERY = Delivery.__table__  # type: ignore[attr-defined]
-_WEBHOOK = Webhook.__table__  # type: ignore[attr-defined]
 
 
-def _subscriptions(session: OrmSession) -> list[tuple[int, list[str], int | None]]:
-    query = select(_WEBHOOK.c.id, _WEBHOOK.c.events, _WEBHOOK.c.board_id).where(
-        _WEBHOOK.c.is_active
-    )
-    return [(row[0], row[1], row[2]) for row in session.execute(query)]
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """An active webhook as the outbox matches events against it."""
+
+    id: int
+    events: frozenset[str]
+    board_id: int | None
+
+    def wants(self, event_type: str, board_id: int | None) -> bool:
+        return (ALL in self.events or event_type in self.events) and (
+            self.board_id is None or self.board_id == board_id
+        )
 
 
-def write_deliveries(session: OrmSession, emitted: Sequence[events.Event]) -> int:
-    """Write one delivery per subscribed webhook and event, in the caller's transaction."""
+# Active webhooks, and the triggers of active rules among some event types: one short
+# query per commit that emitted events, its rows read straight from the driver (this
+# runs for every such commit, even when there is no webhook and no rule at all).
+_INTERESTED = {
+    "sqlite": (
+        "SELECT id, events, board_id, NULL FROM webhook WHERE is_active UNION ALL "
+        "SELECT 0, NULL, NULL, trigger FROM rule "
+        "WHERE is_active AND trigger IN (SELECT value FROM json_each(?))"
+    ),
+    "postgresql": (
+        "SELECT id, events::text, board_id, NULL FROM webhook WHERE is_active UNION ALL "
+        "SELECT 0, NULL, NULL, trigger FROM rule WHERE is_active AND trigger = ANY(%s)"
+    ),
+}
+# Parsed subscriptions by their row as read: a webhook's events are parsed once, not per
+# commit. Bounded: cleared when it grows past a few thousand rows seen.
+_PARSED: dict[tuple[int, str, int | None], Subscription] = {}
+
+
+def _subscription(webhook_id: int, events_json: str, board_id: int | None) -> Subscription:
+    key = (webhook_id, events_json, board_id)
+    found = _PARSED.get(key)
+    if found is None:
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        names = json.loads(events_json) if events_json else []
+        found = _PARSED[key] = Subscription(webhook_id, frozenset(names), board_id)
+    return found
+
+
+def interested(
+    session: OrmSession, types: Collection[str]
+) -> tuple[list[Subscription], frozenset[str]]:
+    """Return the active webhooks (by id) and which of ``types`` trigger an active rule."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    wanted: Any = sorted(types) if dialect == "postgresql" else json.dumps(sorted(types))
+    subscriptions: list[Subscription] = []
+    triggers: set[str] = set()
+    for webhook_id, events_json, board_id, trigger in connection.exec_driver_sql(
+        _INTERESTED[dialect], (wanted,)
+    ):
+        if trigger is not None:
+            triggers.add(trigger)
+        else:
+            subscriptions.append(_subscription(webhook_id, events_json, board_id))
+    subscriptions.sort(key=lambda subscription: subscription.id)
+    return subscriptions, frozenset(triggers)
+
+
+def write_outbox(
+    session: OrmSession,
+    emitted: Sequence[events.Event],
+    subscriptions: Sequence[Subscription] | None = None,
+) -> int:
+    """Queue every event for its subscribed webhooks, in the caller's transaction.
+
+    One ``hook_event`` row per event that some webhook wants, holding its envelope and
+    its recipients; ``fanout`` writes the deliveries from it. ``subscriptions`` are the
+    active webhooks read in this transaction (read here if not given). Answer how many
+    deliveries were queued.
+    """
     if not emitted:
         return 0
-    subscriptions = _subscriptions(session)
+    if subscriptions is None:
+        subscriptions, _ = interested(session, ())
     if not subscriptions:
         return 0
-    planned: list[tuple[events.Event, list[int]]] = []
-    for event in emitted:
-        webhook_ids = [
-            webhook_id
-            for webhook_id, names, board_id in subscriptions
-            if (ALL in names or event.type in names)
-            and (board_id is None or board_id == event.board_id)
-        ]
-        if webhook_ids:
-            planned.append((event, webhook_ids))
-    if not planned:
-        return 0
-    connection = session.connection()
+    matches: dict[tuple[str, int | None], tuple[str, int]] = {}
     rows = []
-    for event, _ in planned:
+    queued = 0
+    for event in emitted:
+        key = (event.type, event.board_id)
+        found = matches.get(key)
+        if found is None:
+            ids = [each.id for each in subscriptions if each.wants(event.type, event.board_id)]
+            found = matches[key] = ("[" + ",".join(map(str, ids)) + "]", len(ids))
+        recipients, count = found
+        if not count:
+            continue
         event_uuid = str(uuid4())
         rows.append(
             {
@@ -73,48 +137,16 @@ def write_deliveries(session: OrmSession, emitted: Sequence[events.Event]) -> in
                 "board_id": event.board_id,
                 "card_id": event.card_id,
                 "body": envelope_json(event, event_uuid),
+                "recipients": recipients,
+                "depth": event.depth,
             }
         )
-    returning = insert(_HOOK_EVENT).returning(_HOOK_EVENT.c.id, sort_by_parameter_order=True)
-    ids = list(connection.execute(returning, rows).scalars())
-    stamp = _bind_time(connection.dialect, now())
-    values = [
-        (
-            str(uuid4()),
-            webhook_id,
-            hook_event_id,
-            event.type,
-            event.board_id,
-            event.card_id,
-            event.depth,
-            stamp,
-            stamp,
-            stamp,
-        )
-        for (event, webhook_ids), hook_event_id in zip(planned, ids, strict=True)
-        for webhook_id in webhook_ids
-    ]
-    # Straight to the driver: this runs for every event, and SQLAlchemy's per-row
-    # parameter handling would cost more than the inserts themselves.
-    marks = ", ".join(["?" if connection.dialect.paramstyle == "qmark" else "%s"] * 10)
-    connection.exec_driver_sql(
-        f"{_INSERT_DELIVERY} VALUES ({marks}, 'POST', 'application/json', 'pending', 0, 0)", values
-    )
-    wakeup.after_commit(session)
-    return len(values)
-
-
-_INSERT_DELIVERY = (
-    "INSERT INTO delivery (uuid, webhook_id, hook_event_id, event_type, board_id, card_id, "
-    "depth, next_attempt_at, created_at, updated_at, method, content_type, status, attempts, "
-    "step)"
-)
-
-
-def _bind_time(dialect: Dialect, value: datetime) -> Any:
-    """Convert a time as the column type would, once for all rows of a statement."""
-    processor = UTCDateTime().bind_processor(dialect)
-    return processor(value) if processor else value
+        queued += count
+    if rows:
+        assert isinstance(session, Session), "Firelane's sessions are SQLModel sessions"
+        insert_rows(session, _HOOK_EVENT, rows)
+        wakeup.after_commit(session)
+    return queued
 
 
 def _on_emit(session: OrmSession, event: events.Event) -> None:
@@ -124,11 +156,17 @@ def _on_emit(session: OrmSession, event: events.Event) -> None:
 def _before_commit(session: OrmSession) -> None:
     if session.in_nested_transaction():
         return
-    if rules.has_queued(session):
+    queued = rules.queued_types(session)
+    if not queued:
+        return
+    subscriptions, triggers = interested(session, queued)
+    if triggers:
         assert isinstance(session, Session), "Firelane's sessions are SQLModel sessions"
-        rules.drain(session)
+        rules.drain(session, triggers=triggers, looked_up=queued)
         session.flush()
-    write_deliveries(session, events.pending(session))
+    else:
+        rules.forget(session)  # no active rule hears any of these events
+    write_outbox(session, events.pending(session), subscriptions)
 
 
 def _after_rollback(session: OrmSession) -> None:

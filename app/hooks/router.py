@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from app.auth.dependencies import Admin, Viewer
-from app.core.db import SessionDep
+from app.core.db import DatabaseDep, SessionDep
 from app.core.pagination import Cursor, Limit, Page
 from app.hooks import service
 from app.hooks.catalogue import EVENT_TYPES
@@ -102,6 +102,7 @@ def delete_webhook(webhook: WebhookDep, session: SessionDep) -> None:
 @router.get("/deliveries", response_model=Page[DeliveryPublic])
 def list_deliveries(
     session: SessionDep,
+    db: DatabaseDep,
     _admin: Admin,
     webhook_id: int | None = None,
     rule_id: int | None = None,
@@ -111,7 +112,13 @@ def list_deliveries(
 ) -> Page[DeliveryPublic]:
     """List deliveries newest first, by webhook, rule and status (admin)."""
     rows, next_cursor = service.list_deliveries(
-        session, webhook_id=webhook_id, rule_id=rule_id, status=status, limit=limit, cursor=cursor
+        session,
+        db=db,
+        webhook_id=webhook_id,
+        rule_id=rule_id,
+        status=status,
+        limit=limit,
+        cursor=cursor,
     )
     return Page(items=[DeliveryPublic.model_validate(d) for d in rows], next_cursor=next_cursor)
 

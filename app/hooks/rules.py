@@ -8,6 +8,7 @@ logged, and never fails the request or job that caused the event.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -39,8 +40,9 @@ def enqueue(session: OrmSession, event: events.Event) -> None:
     session.info.setdefault(_QUEUE, []).append(event)
 
 
-def has_queued(session: OrmSession) -> bool:
-    return bool(session.info.get(_QUEUE))
+def queued_types(session: OrmSession) -> set[str]:
+    """The types of the events waiting for the rules."""
+    return {event.type for event in session.info.get(_QUEUE, ())}
 
 
 def forget(session: OrmSession) -> None:
@@ -48,7 +50,7 @@ def forget(session: OrmSession) -> None:
     session.info.pop(_RUNS, None)
 
 
-def _rules_for(session: Session, types: set[str]) -> dict[str, list[Rule]]:
+def _rules_for(session: Session, types: Collection[str]) -> dict[str, list[Rule]]:
     query = select(Rule).where(col(Rule.is_active), col(Rule.trigger).in_(types))
     found: dict[str, list[Rule]] = {}
     for rule in session.exec(query.order_by(col(Rule.id))):
@@ -56,21 +58,32 @@ def _rules_for(session: Session, types: set[str]) -> dict[str, list[Rule]]:
     return found
 
 
-def drain(session: Session) -> None:
-    """Run the rules for every queued event, and for the events their actions cause."""
+def drain(session: Session, *, triggers: Collection[str], looked_up: Collection[str] = ()) -> None:
+    """Run the rules for every queued event, and for the events their actions cause.
+
+    ``looked_up`` are event types already checked for active rules, ``triggers`` those of
+    them that have some; other types are looked up as events of them show up.
+    """
     queue: list[events.Event] = session.info.setdefault(_QUEUE, [])
-    rules: dict[str, list[Rule]] = {}
-    looked_up: set[str] = set()
-    while queue:
-        missing = {event.type for event in queue} - looked_up
-        if missing:
-            rules.update(_rules_for(session, missing))
-            looked_up |= missing
-        event = queue.pop(0)
+    rules = _rules_for(session, triggers) if triggers else {}
+    seen: set[str] = set(looked_up) | set(triggers)
+    scanned = 0  # queue[:scanned] had their types looked up
+    position = 0
+    while position < len(queue):
+        if scanned < len(queue):
+            missing = {event.type for event in queue[scanned:]} - seen
+            if missing:
+                rules.update(_rules_for(session, missing))
+                seen |= missing
+            scanned = len(queue)
+        event = queue[position]
+        position += 1
         for rule in rules.get(event.type, []):
             if conditions.matches(rule.conditions, event):
                 _run(session, rule, event, queue)
-    session.info.pop(_RUNS, None)
+        # A failed run drops the events it queued; none of them was reached yet.
+        scanned = min(scanned, len(queue))
+    forget(session)
 
 
 def _same_card(card_id: int | None) -> Any:

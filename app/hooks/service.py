@@ -8,8 +8,9 @@ from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.core.clock import now
+from app.core.db import Database
 from app.core.pagination import decode_cursor, encode_cursor, split_page
-from app.hooks import actions, wakeup
+from app.hooks import actions, fanout, wakeup
 from app.hooks.exceptions import (
     DeliveryInFlight,
     DeliveryNotFound,
@@ -96,6 +97,8 @@ def rotate_secret(session: Session, *, webhook: Webhook, secret_key: str) -> str
 
 def delete_webhook(session: Session, *, webhook: Webhook) -> None:
     """Delete a webhook and its delivery log."""
+    # Its deliveries still to be written go with it, never to a webhook given its id later.
+    fanout.fan_out_all(session)
     session.delete(webhook)
     session.commit()
 
@@ -277,13 +280,20 @@ def delivery_body(session: Session, row: Delivery) -> str:
 def list_deliveries(
     session: Session,
     *,
+    db: Database,
     webhook_id: int | None,
     rule_id: int | None,
     status: DeliveryStatus | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Delivery], str | None]:
-    """Return deliveries newest first, filtered by webhook, rule and status."""
+    """Return deliveries newest first, filtered by webhook, rule and status.
+
+    The deliveries of every event committed so far are written first (``fanout``).
+    """
+    if fanout.waiting(session):
+        fanout.catch_up(db)
+        session.commit()  # the reading transaction ends: the next one sees them
     query = select(Delivery)
     if webhook_id is not None:
         query = query.where(Delivery.webhook_id == webhook_id)

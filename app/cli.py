@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
-from app.core.config import get_settings
+from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import AppError
 from app.schedules.cli import schedule_cli
@@ -57,6 +59,19 @@ def serve(
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="Run no periodic jobs (for API replicas).")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, help="HTTP processes; 2 or more imply --ingest-writer.")
+    ] = 1,
+    ingest_writer: Annotated[
+        bool,
+        typer.Option(
+            "--ingest-writer",
+            help="Store incoming alerts in one process of their own (see the README).",
+        ),
+    ] = False,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
+    ] = True,
 ) -> None:
     """Upgrade the database, then serve the API and the UI."""
     import uvicorn
@@ -66,9 +81,94 @@ def serve(
     settings = get_settings()
     _upgrade()
     scheduler = settings.scheduler and not no_scheduler
+    if ingest_writer or workers > 1:
+        _serve_with_writer(
+            settings,
+            host=host,
+            port=port,
+            workers=workers,
+            scheduler=scheduler,
+            access_log=access_log,
+        )
+        return
     app = create_app(settings, run_scheduler=scheduler)
     _say(f"Firelane on http://{host}:{port} (scheduler {'on' if scheduler else 'off'})")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", access_log=access_log, proxy_headers=True
+    )
+
+
+@cli.command("ingest-writer", hidden=True)
+def ingest_writer_process(
+    socket_path: Annotated[str, typer.Argument(help="Unix socket to listen on.")],
+    parent: Annotated[int | None, typer.Option(help="Stop when this process is gone.")] = None,
+) -> None:
+    """Store the alerts the HTTP processes receive (started by `serve`, not by hand)."""
+    from app.alerts import writer
+
+    writer.run(get_settings().database_url, socket_path, parent=parent)
+
+
+def _start_jobs(settings: Settings) -> Callable[[], None]:
+    """Start the scheduler and the delivery loop in this process; return how to stop them."""
+    from app.core.scheduler import build_scheduler
+    from app.hooks.loop import DeliveryLoop
+    from app.jobs import register_jobs
+
+    db = Database.from_url(settings.database_url)
+    scheduler = build_scheduler()
+    register_jobs(scheduler, db=db, settings=settings)
+    scheduler.start()
+    delivery_loop = DeliveryLoop(db, settings)
+    delivery_loop.start()
+
+    def stop() -> None:
+        delivery_loop.stop()
+        scheduler.shutdown(wait=False)
+        db.dispose()
+
+    return stop
+
+
+def _serve_with_writer(
+    settings: Settings, *, host: str, port: int, workers: int, scheduler: bool, access_log: bool
+) -> None:
+    """Serve with an ingest writer process, ``workers`` HTTP processes, the jobs once."""
+    import uvicorn
+
+    from app.alerts.config import get_alert_settings
+    from app.alerts.serving import WRITER_SOCKET_ENV, WriterProcess
+    from app.main import create_app
+
+    writer = WriterProcess([sys.executable, "-m", "app.cli", "ingest-writer"])
+    writer.start()
+    os.environ[WRITER_SOCKET_ENV] = writer.path  # read by the HTTP processes' settings
+    get_alert_settings.cache_clear()
+    _say(
+        f"Firelane on http://{host}:{port}: {workers} HTTP process(es), ingest writer "
+        f"[{writer.pid}], scheduler {'on' if scheduler else 'off'}"
+    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "access_log": access_log,
+        "proxy_headers": True,
+    }
+    try:
+        if workers == 1:  # this process serves, and runs the jobs as `serve` does
+            uvicorn.run(create_app(settings, run_scheduler=scheduler), **options)
+            return
+        # The HTTP processes are started afresh, run no jobs, and find the writer by env.
+        os.environ["FIRELANE_SCHEDULER"] = "false"
+        stop_jobs = _start_jobs(settings) if scheduler else None
+        try:
+            uvicorn.run("app.main:create_app", factory=True, workers=workers, **options)
+        finally:
+            if stop_jobs is not None:
+                stop_jobs()
+    finally:
+        writer.stop()
 
 
 @cli.command()

@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from sqlalchemy import text
 
 import app as package
+from app.alerts.fastpath import IngestFastPath
 from app.alerts.router import ingest_router
 from app.alerts.router import router as alerts_router
 from app.auth.dependencies import Viewer
@@ -129,6 +130,8 @@ def create_app(
         alerts_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    # Innermost: answers alert ingestion before FastAPI routes it (the busiest path).
+    app.add_middleware(IngestFastPath, prefix=API_PREFIX)
     app.add_middleware(Metrics, registry=app.state.metrics, api_prefix=API_PREFIX)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 

@@ -2,18 +2,23 @@
 
     .venv/bin/python bench/ingest.py                      # SQLite file in a temp dir
     .venv/bin/python bench/ingest.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
-    .venv/bin/python bench/ingest.py --workers 1 --connections 64 --seconds 10
+    .venv/bin/python bench/ingest.py --workers 2 --connections 64 --seconds 10
+    .venv/bin/python bench/ingest.py --no-writer          # the one-process `firelane serve`
 
-Firelane runs as the README recommends for production (``uvicorn app.main:create_app
---factory --workers 2``: two processes on two cores, on SQLite as on PostgreSQL; durable
-commits: SQLite ``synchronous=FULL``); the load comes from ``wrk`` (Debian package ``wrk``)
-in its own process, one Alertmanager alert per request.
-Three runs: a no-op FastAPI app that only parses and validates the same payload, then
+Firelane runs as the README recommends for production on two cores: ``firelane serve
+--ingest-writer`` (one HTTP process, one ingest writer process; ``--workers N`` for N HTTP
+processes), durable commits (SQLite ``synchronous=FULL``). ``--no-writer`` measures the
+setups without a writer: ``firelane serve`` (one process) or, with ``--workers N``, plain
+``uvicorn --workers N`` where each process stores its own alerts. The load comes from
+``wrk`` (Debian package ``wrk``) in its own process, one Alertmanager alert per request.
+Three runs: a no-op FastAPI app that only parses and validates the same payload (in
+``--noop-workers`` processes, by default one per core: the machine's ceiling), then
 Firelane with one key (every request repeats the same alert) and with distinct keys
 (every request opens a new card). Each server first gets ``--warmup`` seconds of one-key
 load, not measured (a fresh process compiles its statements and fills its caches). The
 database is emptied of nothing between runs: the distinct-keys run adds to a board that
-already holds the one-key card.
+already holds the one-key card. The server's output goes to ``server.log`` in the working
+directory of the run, kept when the run fails.
 """
 
 from __future__ import annotations
@@ -133,15 +138,26 @@ def _setup(url: str) -> tuple[int, str]:
     return integration_id, token
 
 
-def _serve(
-    target: list[str], port: int, workers: int, env: dict[str, str]
-) -> subprocess.Popen[bytes]:
-    command = [
+def _uvicorn(target: list[str], port: int, workers: int) -> list[str]:
+    return [
         sys.executable, "-m", "uvicorn", *target,
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def _firelane(port: int, workers: int, *, writer: bool) -> list[str]:
+    return [
+        sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers), "--no-access-log", *(["--ingest-writer"] if writer else []),
+    ]  # fmt: skip
+
+
+def _serve(
+    command: list[str], port: int, env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
+    with log.open("ab") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -150,7 +166,7 @@ def _serve(
         except httpx.HTTPError:
             time.sleep(0.2)
     process.kill()
-    raise SystemExit("the server did not start")
+    raise SystemExit(f"the server did not start; see {log}")
 
 
 def _wrk(
@@ -237,9 +253,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--database-url", help="default: a SQLite file in a temp dir")
+    parser.add_argument("--workers", type=int, default=1, help="Firelane's HTTP processes")
     parser.add_argument(
-        "--workers", type=int, default=2, help="uvicorn processes (default: as recommended)"
+        "--no-writer",
+        action="store_true",
+        help="no ingest writer process: `firelane serve`, or uvicorn --workers N",
     )
+    parser.add_argument("--noop-workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seconds", type=int, default=10)
@@ -264,13 +284,17 @@ def main() -> None:
     # A server that has just started compiles statements and fills caches: not measured.
     warm = {**load, "seconds": args.warmup}
     backend = url.split(":", 1)[0].split("+", 1)[0]
+    model = "no writer" if args.no_writer else "ingest writer process"
     print(
-        f"backend {backend}, {args.workers} worker(s), {args.connections} connections, "
-        f"{args.seconds}s per run after {args.warmup}s of warm-up"
+        f"backend {backend}, {args.workers} HTTP process(es), {model}, no-op in "
+        f"{args.noop_workers}, {args.connections} connections, {args.seconds}s per run "
+        f"after {args.warmup}s of warm-up"
     )
     results: dict[str, dict[str, float]] = {}
     port = _free_port()
-    server = _serve(["--factory", "ingest:noop_app"], port, args.workers, env)
+    log = workdir / "server.log"
+    noop = _uvicorn(["--factory", "ingest:noop_app"], port, args.noop_workers)
+    server = _serve(noop, port, env, log)
     try:
         if args.warmup:
             _wrk(port, path, token, distinct=False, **warm)
@@ -279,7 +303,11 @@ def main() -> None:
         server.terminate()
         server.wait()
     port = _free_port()
-    server = _serve(["--factory", "app.main:create_app"], port, args.workers, env)
+    if args.no_writer and args.workers > 1:
+        command = _uvicorn(["--factory", "app.main:create_app"], port, args.workers)
+    else:
+        command = _firelane(port, args.workers, writer=not args.no_writer)
+    server = _serve(command, port, env, log)
     try:
         if args.warmup:  # with the one key: the distinct keys of the run stay new
             _wrk(port, path, token, distinct=False, **warm)

@@ -64,7 +64,7 @@ def run_batch(db: Database, works: Sequence[IngestWork]) -> list[Outcome]:
     return [run_batch(db, [work])[0] for work in works]
 
 
-class _WriterLock:
+class WriterLock:
     """Serialise the ingest writers of several processes on one SQLite file.
 
     SQLite lets one writer in at a time; the others poll with growing sleeps (its busy
@@ -121,7 +121,7 @@ class GroupCommitter:
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._writer_lock = _WriterLock(db)
+        self._writer_lock = WriterLock(db)
 
     async def submit(self, work: IngestWork) -> Outcome:
         """Queue ``work`` and wait until the batch holding it is committed."""

@@ -20,6 +20,11 @@ class AlertSettings(BaseSettings):
     # How long an ingest process trusts its copy of an integration's settings. A token
     # that was rotated or revoked is refused at once whatever this says.
     settings_cache_seconds: float = Field(default=5.0, ge=0)
+    # Set by ``firelane serve --ingest-writer`` (or ``--workers N``): the HTTP processes send
+    # their ingest work to the writer process listening on this Unix socket.
+    writer_socket: str | None = None
+    # A request waits this long for the writer's answer, then gets a 503 (senders retry).
+    writer_timeout_seconds: float = Field(default=10.0, gt=0)
 
 
 @lru_cache

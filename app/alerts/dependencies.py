@@ -12,7 +12,8 @@ from app.alerts import maintenance, service
 from app.alerts.committer import GroupCommitter
 from app.alerts.config import get_alert_settings
 from app.alerts.models import Integration, MaintenanceWindow
-from app.alerts.receiver import Pipeline, TargetCache
+from app.alerts.receiver import Committer, Pipeline, TargetCache
+from app.alerts.remote import RemoteCommitter
 from app.auth.dependencies import Admin, Viewer
 from app.core.config import Settings
 from app.core.db import SessionDep, get_database
@@ -67,7 +68,12 @@ def _pipeline(request: Request) -> Pipeline:
     settings = get_alert_settings()
     key = app_settings(request).secret_key
     targets = TargetCache(db, settings.settings_cache_seconds, key)
-    return Pipeline(settings=settings, targets=targets, committer=GroupCommitter(db))
+    committer: Committer
+    if settings.writer_socket:
+        committer = RemoteCommitter(settings.writer_socket, timeout=settings.writer_timeout_seconds)
+    else:
+        committer = GroupCommitter(db)
+    return Pipeline(settings=settings, targets=targets, committer=committer)
 
 
 def get_pipeline(request: Request) -> Pipeline:

@@ -14,13 +14,12 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 from sqlmodel import select
 from starlette.requests import Request
 
-from app.alerts.committer import GroupCommitter
 from app.alerts.config import AlertSettings
 from app.alerts.exceptions import (
     IngestUnauthorized,
@@ -28,7 +27,7 @@ from app.alerts.exceptions import (
     IntegrationDisabled,
     InvalidPayload,
 )
-from app.alerts.ingest import IngestResult, IngestWork
+from app.alerts.ingest import IngestResult, IngestWork, Outcome
 from app.alerts.models import Integration, IntegrationKind
 from app.alerts.redact import stored_body
 from app.alerts.signing import verify
@@ -108,13 +107,19 @@ class TargetCache:
         return target
 
 
+class Committer(Protocol):
+    """Stores ingest work and answers once it is committed (in-process, or the writer's)."""
+
+    async def submit(self, work: IngestWork) -> Outcome: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Pipeline:
-    """The ingest path's parts of one app: settings, integration cache, group committer."""
+    """The ingest path's parts of one app: settings, integration cache, committer."""
 
     settings: AlertSettings
     targets: TargetCache
-    committer: GroupCommitter  # one writer thread per process
+    committer: Committer  # a writer thread in this process, or the writer process
 
 
 def request_token(request: Request) -> str | None:

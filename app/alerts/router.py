@@ -13,6 +13,7 @@ from app.alerts.dependencies import (
     WindowDep,
     get_pipeline,
 )
+from app.alerts.fastpath import accepted_body
 from app.alerts.ingest import IngestResult
 from app.alerts.models import MaintenanceWindow
 from app.alerts.receiver import receive, request_token
@@ -104,15 +105,12 @@ def delete_integration(integration: IntegrationDep, session: SessionDep) -> None
 # --- ingestion (integration token) ------------------------------------------------------
 
 
+# POSTs to the two ingest endpoints are answered by ``fastpath.IngestFastPath`` before
+# FastAPI routes them; these routes document them and take the paths it leaves over.
+
+
 def _accepted(result: IngestResult, *, pagerduty: bool = False) -> JSONResponse:
-    body: dict[str, object] = {
-        "accepted": result.accepted,
-        "cards": result.cards,
-        "suppressed": result.suppressed,
-        "ignored": result.ignored,
-    }
-    if pagerduty:
-        body.update(status="success", message="Event processed", dedup_key=result.keys[0])
+    body = accepted_body(result, pagerduty=pagerduty)
     return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED)
 
 
@@ -137,11 +135,21 @@ async def ingest_alerts(integration_id: int, request: Request) -> JSONResponse:
     return _accepted(result)
 
 
-@ingest_router.api_route(
-    "/ingest/{integration_id}/heartbeat",
-    methods=["GET", "POST"],
+_HEARTBEAT = "/ingest/{integration_id}/heartbeat"
+
+
+# One route per method: a route with two methods gives both the same OpenAPI operation id.
+@ingest_router.get(
+    _HEARTBEAT,
     response_model=HeartbeatAccepted,
     status_code=status.HTTP_202_ACCEPTED,
+    operation_id="heartbeat_api_v1_ingest__integration_id__heartbeat_get",
+)
+@ingest_router.post(
+    _HEARTBEAT,
+    response_model=HeartbeatAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    operation_id="heartbeat_api_v1_ingest__integration_id__heartbeat_post",
 )
 def heartbeat(integration_id: int, request: Request, session: SessionDep) -> HeartbeatAccepted:
     """Record a heartbeat (GET or POST, same token as ingestion); resolves a missing one."""

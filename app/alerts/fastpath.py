@@ -1,0 +1,112 @@
+"""The ingest endpoints as a plain ASGI handler, in front of FastAPI's routing.
+
+``POST /api/v1/ingest/{integration_id}`` and ``POST /api/v1/ingest/pagerduty/v2/enqueue``
+are the busiest paths by far. Routed through FastAPI, each request also pays for route
+matching, dependency solving and response classes, about as much again as the work
+itself. This middleware answers them directly with the same code (``receiver.receive``)
+and the same answers, errors included; everything else (and any path it does not
+recognise exactly, e.g. a non-numeric id) goes on to FastAPI, whose routes stay
+registered for the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.alerts.dependencies import get_pipeline
+from app.alerts.ingest import IngestResult
+from app.alerts.receiver import receive
+from app.core.errors import AppError, Unavailable
+
+logger = logging.getLogger("firelane.alerts")
+
+_PAGERDUTY = "pagerduty/v2/enqueue"
+# Longer ids cannot be integrations (and would overflow the column): FastAPI answers them.
+_MAX_DIGITS = 18
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """What the metrics middleware reads of a matched route."""
+
+    path: str
+
+
+_INGEST_ROUTE = _Route("/ingest/{integration_id}")
+_PAGERDUTY_ROUTE = _Route("/ingest/pagerduty/v2/enqueue")
+
+
+def accepted_body(result: IngestResult, *, pagerduty: bool = False) -> dict[str, Any]:
+    """The 202 answer of an ingest request."""
+    body: dict[str, Any] = {
+        "accepted": result.accepted,
+        "cards": result.cards,
+        "suppressed": result.suppressed,
+        "ignored": result.ignored,
+    }
+    if pagerduty:
+        body.update(status="success", message="Event processed", dedup_key=result.keys[0])
+    return body
+
+
+async def _answer(
+    send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
+    # As JSONResponse renders it.
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    raw = [
+        (b"content-length", str(len(content)).encode()),
+        (b"content-type", b"application/json"),
+    ]
+    raw += [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": content})
+
+
+class IngestFastPath:
+    """Answer the ingest endpoints under ``prefix`` without FastAPI's routing."""
+
+    def __init__(self, app: ASGIApp, prefix: str = "/api/v1") -> None:
+        self.app = app
+        self.start = f"{prefix}/ingest/"
+
+    def _match(self, scope: Scope) -> tuple[bool, int | None]:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return False, None
+        path: str = scope["path"]
+        if not path.startswith(self.start):
+            return False, None
+        rest = path[len(self.start) :]
+        if rest == _PAGERDUTY:
+            return True, None
+        if rest.isascii() and rest.isdigit() and len(rest) <= _MAX_DIGITS:
+            return True, int(rest)
+        return False, None
+
+    async def __call__(self, scope: Scope, receive_: Receive, send: Send) -> None:
+        matched, integration_id = self._match(scope)
+        if not matched:
+            await self.app(scope, receive_, send)
+            return
+        pagerduty = integration_id is None
+        scope["route"] = _PAGERDUTY_ROUTE if pagerduty else _INGEST_ROUTE
+        request = Request(scope, receive_)
+        try:
+            result = await receive(
+                request, integration_id=integration_id, pipeline=get_pipeline(request)
+            )
+        except AppError as exc:
+            await _answer(send, exc.status_code, exc.body(), exc.headers)
+            return
+        except OperationalError as exc:
+            logger.warning("store unavailable: %s", exc.orig)
+            await _answer(send, 503, Unavailable().body())
+            return
+        await _answer(send, 202, accepted_body(result, pagerduty=pagerduty))

@@ -1,0 +1,108 @@
+"""Run the writer process beside the HTTP processes (``firelane serve --workers N``).
+
+``WriterProcess`` starts the ingest writer (``firelane ingest-writer``, which runs
+``writer.run``) in a process of its own, waits
+until its socket answers, and starts it again if it dies; while it is gone, ingest
+requests get a 503, which senders retry. The caller decides what else runs: the HTTP
+processes find the writer through ``FIRELANE_ALERTS_WRITER_SOCKET``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.alerts.frames import socket_dir
+
+logger = logging.getLogger("firelane.alerts.serving")
+
+WRITER_SOCKET_ENV = "FIRELANE_ALERTS_WRITER_SOCKET"
+# The writer is started again after a crash, at most this often.
+_RESTART_SECONDS = 1.0
+
+
+def answers(path: str) -> bool:
+    """Whether a writer accepts connections at ``path``."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(path)
+        except OSError:
+            return False
+        return True
+
+
+class WriterProcess:
+    """Keep one writer process running: ``command`` followed by the socket's path."""
+
+    def __init__(self, command: Sequence[str], env: dict[str, str] | None = None) -> None:
+        self._command = list(command)
+        self._env = env
+        self._dir = socket_dir()
+        self.path = str(Path(self._dir) / "writer.sock")
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        # The writer stops by itself if this process dies without stopping it.
+        command = [*self._command, self.path, "--parent", str(os.getpid())]
+        return subprocess.Popen(command, env=self._env)  # noqa: S603 - our own command
+
+    def start(self, *, timeout: float = 60.0) -> None:
+        """Start the writer; return once its socket answers."""
+        self._process = self._spawn()
+        deadline = time.monotonic() + timeout
+        while not answers(self.path):
+            if self._process.poll() is not None:
+                raise RuntimeError("the ingest writer process exited at start; see its log")
+            if time.monotonic() > deadline:
+                self._process.kill()
+                raise RuntimeError("the ingest writer process did not start in time")
+            time.sleep(0.05)
+        self._watcher = threading.Thread(
+            target=self._watch, name="firelane-writer-watch", daemon=True
+        )
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        while not self._stopping.is_set():
+            process = self._process
+            assert process is not None
+            try:
+                code = process.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                continue
+            if self._stopping.is_set():
+                return
+            logger.error("the ingest writer exited (code %s); starting it again", code)
+            self._stopping.wait(_RESTART_SECONDS)
+            if not self._stopping.is_set():
+                self._process = self._spawn()
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        """Stop the writer (it finishes the batch in hand) and remove its socket."""
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.join()
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self._dir)

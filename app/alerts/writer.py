@@ -1,0 +1,212 @@
+"""The ingest writer process: one process stores what every HTTP process receives.
+
+A writer thread inside an HTTP process competes with its event loop for the interpreter
+lock, and the writers of several HTTP processes compete for the database. Instead,
+``firelane serve --ingest-writer`` (or ``--workers N``) starts one writer process: the
+HTTP processes authenticate, parse and normalise, send each request's work over a Unix
+socket (``frames``), and answer only when the writer says the batch holding it is
+committed. The writer batches what all of them sent into one transaction
+(``committer.run_batch``) and does nothing else, so it has a core to itself.
+
+The loop is single-threaded: read every frame that arrived, store them as one batch,
+queue the answers, repeat. Requests arriving while a batch is stored wait in the socket
+buffers and form the next batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import selectors
+import signal
+import socket
+import stat
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.alerts.committer import MAX_BATCH, WriterLock, run_batch
+from app.alerts.exceptions import IngestFailed
+from app.alerts.frames import FrameBuffer, encode
+from app.alerts.ingest import IngestWork, Outcome
+from app.core.db import Database
+
+logger = logging.getLogger("firelane.alerts.writer")
+
+Runner = Callable[[Database, Sequence[IngestWork]], list[Outcome]]
+# How often an idle writer checks that it should still run (stop asked, parent gone).
+_TICK_SECONDS = 1.0
+_READ_SIZE = 1 << 20
+
+
+@dataclass(slots=True, eq=False)
+class _Peer:
+    """One HTTP process's connection: what it sent so far, what we owe it."""
+
+    sock: socket.socket
+    frames: FrameBuffer = field(default_factory=FrameBuffer)
+    out: bytearray = field(default_factory=bytearray)
+    closed: bool = False
+
+
+def listen(path: str) -> socket.socket:
+    """Bind the writer's socket at ``path`` (only this user may connect)."""
+    with contextlib.suppress(FileNotFoundError):
+        Path(path).unlink()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    Path(path).chmod(stat.S_IRUSR | stat.S_IWUSR)
+    listener.listen(128)
+    listener.setblocking(False)
+    return listener
+
+
+class Writer:
+    """Serve HTTP processes' ingest work on a listening Unix socket, in batches."""
+
+    def __init__(
+        self,
+        db: Database,
+        listener: socket.socket,
+        *,
+        max_batch: int = MAX_BATCH,
+        runner: Runner = run_batch,
+    ) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self._runner = runner
+        self._listener = listener
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(listener, selectors.EVENT_READ, None)
+        self._waiting: deque[tuple[_Peer, Any, IngestWork]] = deque()
+        self._lock = WriterLock(db)
+        self._running = True
+
+    def stop(self) -> None:
+        self._running = False
+
+    def serve(self, *, parent: int | None = None) -> None:
+        """Run until ``stop()``, or until the process ``parent`` is gone."""
+        try:
+            while self._running:
+                self._poll(0 if self._waiting else _TICK_SECONDS)
+                if self._waiting:
+                    self._store_batch()
+                elif parent is not None and os.getppid() != parent:
+                    logger.info("the serving process is gone: the writer stops")
+                    return
+        finally:
+            self._close()
+
+    def _poll(self, timeout: float) -> None:
+        for key, mask in self._selector.select(timeout):
+            if key.data is None:
+                self._accept()
+                continue
+            peer: _Peer = key.data
+            if mask & selectors.EVENT_READ:
+                self._read(peer)
+            if mask & selectors.EVENT_WRITE and not peer.closed:
+                self._send(peer)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _ = self._listener.accept()
+            except BlockingIOError:
+                return
+            sock.setblocking(False)
+            self._selector.register(sock, selectors.EVENT_READ, _Peer(sock))
+
+    def _read(self, peer: _Peer) -> None:
+        while True:
+            try:
+                chunk = peer.sock.recv(_READ_SIZE)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._drop(peer)  # what it sent is still stored: its answers go nowhere
+                return
+            try:
+                messages = peer.frames.feed(chunk)
+            except Exception:
+                logger.exception("an HTTP process sent a frame that cannot be read")
+                self._drop(peer)
+                return
+            for request_id, work in messages:
+                self._waiting.append((peer, request_id, work))
+
+    def _store_batch(self) -> None:
+        count = min(len(self._waiting), self.max_batch)
+        batch = [self._waiting.popleft() for _ in range(count)]
+        works = [work for _, _, work in batch]
+        try:
+            with self._lock.held():
+                outcomes = self._runner(self.db, works)
+        except Exception:  # run_batch never raises; a custom runner might
+            logger.exception("ingest batch failed")
+            outcomes = [IngestFailed() for _ in works]
+        answers: dict[_Peer, list[tuple[Any, Outcome]]] = {}
+        for (peer, request_id, _), outcome in zip(batch, outcomes, strict=True):
+            if not peer.closed:
+                answers.setdefault(peer, []).append((request_id, outcome))
+        for peer, pairs in answers.items():
+            peer.out += encode(pairs)
+            self._send(peer)
+
+    def _send(self, peer: _Peer) -> None:
+        while peer.out:
+            try:
+                sent = peer.sock.send(peer.out)
+            except BlockingIOError:
+                break
+            except OSError:
+                self._drop(peer)
+                return
+            del peer.out[:sent]
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if peer.out else 0)
+        self._selector.modify(peer.sock, events, peer)
+
+    def _drop(self, peer: _Peer) -> None:
+        if peer.closed:
+            return
+        peer.closed = True
+        self._selector.unregister(peer.sock)
+        peer.sock.close()
+
+    def _close(self) -> None:
+        for key in list(self._selector.get_map().values()):
+            if key.data is not None:
+                self._drop(key.data)
+        self._selector.close()
+        self._listener.close()
+
+
+def run(database_url: str, path: str, *, parent: int | None = None) -> None:
+    """Open the database, listen at ``path`` and store ingest work until SIGTERM.
+
+    Ctrl-C is left to the serving process: it stops the writer once the HTTP processes
+    have answered the requests they hold (which wait for the writer).
+    """
+    db = Database.from_url(database_url)
+    listener = listen(path)
+    writer = Writer(db, listener)
+    # As in the API processes (app.main): full collections were the slow batches.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, *gc.get_threshold()[1:])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: writer.stop())
+    logger.info("ingest writer listening on %s", path)
+    try:
+        writer.serve(parent=parent)
+    finally:
+        db.dispose()
+        with contextlib.suppress(FileNotFoundError):
+            Path(path).unlink()

@@ -73,7 +73,7 @@ def serve(
         bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
     ] = True,
 ) -> None:
-    """Upgrade the database, then serve the API and the UI."""
+    """Upgrade the database, then serve the API (and, unless told not to, the jobs)."""
     import uvicorn
 
     from app.main import create_app

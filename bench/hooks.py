@@ -9,8 +9,9 @@
    sends and records them all against a local receiver (uvicorn in its own process, answering
    200). Every delivery must arrive exactly once.
 2. Alert ingest with 10 active webhook subscriptions vs none (goal: <= 10 % drop): Firelane
-   runs as in production (``uvicorn app.main:create_app --factory --workers 2``, the setting
-   bench/ingest.py uses; durable commits) with the scheduler and delivery loop off, so the
+   runs as the README recommends (``firelane serve --ingest-writer``, the setting
+   bench/ingest.py uses; ``--no-writer`` for ``uvicorn --workers N``; durable commits) with
+   the scheduler and delivery loop off, so the
    request path's cost is measured alone; ``wrk`` (Debian package ``wrk``) posts one
    Alertmanager alert per request with distinct keys. Runs alternate in ABBA order (none,
    10, 10, none, ...) for ``--rounds`` pairs after a warm-up, to even out drift (the
@@ -119,13 +120,22 @@ def _free_port() -> int:
         return port
 
 
-def _serve(
-    target: list[str], port: int, env: dict[str, str], workers: int = 1
-) -> subprocess.Popen[bytes]:
-    command = [
+def _uvicorn(target: list[str], port: int, workers: int = 1) -> list[str]:
+    return [
         sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
+
+
+def _firelane(port: int, workers: int) -> list[str]:
+    """``firelane serve --ingest-writer`` as the README recommends, jobs off."""
+    return [
+        sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers), "--ingest-writer", "--no-scheduler", "--no-access-log",
+    ]  # fmt: skip
+
+
+def _serve(command: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -135,7 +145,7 @@ def _serve(
         except httpx.HTTPError:
             time.sleep(0.2)
     process.kill()
-    raise SystemExit(f"{target} did not start")
+    raise SystemExit(f"{command} did not start")
 
 
 def _env(url: str) -> dict[str, str]:
@@ -185,7 +195,7 @@ def bench_deliveries(url: str, count: int) -> None:
 
     wire()
     port = _free_port()
-    receiver = _serve(["--factory", "hooks:receiver_app"], port, _env(url))
+    receiver = _serve(_uvicorn(["--factory", "hooks:receiver_app"], port), port, _env(url))
     db = Database.from_url(url)
     try:
         with db.session() as session:
@@ -303,13 +313,19 @@ def _counts(url: str) -> tuple[int, int, int, float]:
     return cards, card_events, deliveries, fanned
 
 
-def bench_ingest(url: str, seconds: int, rounds: int, connections: int, workers: int) -> None:
+def bench_ingest(
+    url: str, seconds: int, rounds: int, connections: int, workers: int, *, writer: bool
+) -> None:
     if shutil.which("wrk") is None:
         print("skipping the ingest comparison: wrk is missing (apt-get install wrk)")
         return
     token = _admin_token(url)
     port = _free_port()
-    server = _serve(["--factory", "app.main:create_app"], port, _env(url), workers)
+    if writer:
+        command = _firelane(port, workers)
+    else:
+        command = _uvicorn(["--factory", "app.main:create_app"], port, workers)
+    server = _serve(command, port, _env(url))
     rates: dict[str, list[float]] = {"none": [], "10 subscriptions": []}
     try:
         with httpx.Client(
@@ -359,7 +375,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
-        "--workers", type=int, default=2, help="uvicorn processes for the ingest comparison"
+        "--workers", type=int, default=1, help="HTTP processes for the ingest comparison"
+    )
+    parser.add_argument(
+        "--no-writer",
+        action="store_true",
+        help="no ingest writer process: uvicorn --workers N, each storing its own alerts",
     )
     args = parser.parse_args()
     from app.core.migrate import upgrade
@@ -371,7 +392,14 @@ def main() -> None:
     print(f"backend {backend}")
     try:
         bench_deliveries(url, args.deliveries)
-        bench_ingest(url, args.seconds, args.rounds, args.connections, args.workers)
+        bench_ingest(
+            url,
+            args.seconds,
+            args.rounds,
+            args.connections,
+            args.workers,
+            writer=not args.no_writer,
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

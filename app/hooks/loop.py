@@ -73,16 +73,12 @@ class DeliveryLoop:
         self.secret_key = settings.secret_key
         self.hooks = hooks or get_hooks_settings()
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
-        self.client = httpx.Client(
-            timeout=httpx.Timeout(self.hooks.timeout_seconds),
-            limits=httpx.Limits(
-                max_connections=self.hooks.concurrency,
-                max_keepalive_connections=self.hooks.concurrency,
-            ),
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT},
-            transport=transport,
-        )
+        self._transport = transport
+        # One client (and connection pool) per sending thread: threads sharing one pool
+        # spent most of their time waiting for its lock.
+        self._local = threading.local()
+        self._clients: list[httpx.Client] = []
+        self._clients_lock = threading.Lock()
         self.pool = ThreadPoolExecutor(self.hooks.concurrency, thread_name_prefix="hooks-send")
         self.worker_id = uuid4().hex[:12]
         self._wake = threading.Event()
@@ -145,6 +141,22 @@ class DeliveryLoop:
         headers.update(item.headers)
         return headers
 
+    def _client(self) -> httpx.Client:
+        """This thread's HTTP client (each has its own keep-alive pool)."""
+        client: httpx.Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = httpx.Client(
+                timeout=httpx.Timeout(self.hooks.timeout_seconds),
+                limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
+                follow_redirects=False,
+                headers={"User-Agent": USER_AGENT},
+                transport=self._transport,
+            )
+            self._local.client = client
+            with self._clients_lock:
+                self._clients.append(client)
+        return client
+
     def _send(self, item: Claimed, now: datetime) -> Result:
         started = time.perf_counter()
 
@@ -155,7 +167,7 @@ class DeliveryLoop:
             return Result(item.id, now, 0, error=item.problem, final=True)
         timestamp = int(now.timestamp())
         try:
-            with self.client.stream(
+            with self._client().stream(
                 item.method, item.url, content=item.body, headers=self._headers(item, timestamp)
             ) as response:
                 excerpt = _read_excerpt(response)
@@ -217,4 +229,7 @@ class DeliveryLoop:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
-        self.client.close()
+        with self._clients_lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()

@@ -8,14 +8,16 @@ reading: a deferred transaction that reads and then writes can fail at once with
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated, Any, Protocol
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from pydantic_core import to_json
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import sessionmaker
@@ -183,6 +185,40 @@ _SQLITE: dict[tuple[str, tuple[str, ...]], tuple[str, str, list[Any]]] = {}
 _SQLITE_PARAMETERS = 32_000
 
 
+def _sqlite_utc_text(value: datetime | None) -> str | None:
+    """``UTCDateTime`` as SQLAlchemy stores it on SQLite (naive UTC, microseconds), faster."""
+    if value is None:
+        return None
+    return _utc_text(value)
+
+
+@lru_cache(maxsize=1024)  # a batch's rows share a handful of times
+def _utc_text(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given where an aware one is required")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_binder(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """How a column's values are bound on SQLite: as the type would, with faster code for
+    the two kinds bulk inserts spend their time on (times and JSON documents)."""
+    if isinstance(column_type, UTCDateTime):
+        return _sqlite_utc_text
+    if isinstance(column_type, sa.JSON):
+        none_as_null = column_type.none_as_null
+
+        def json_text(value: Any) -> str | None:
+            if value is None and none_as_null:
+                return None
+            return to_json(value).decode()
+
+        return json_text
+    processor: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(
+        dialect
+    )
+    return processor
+
+
 def _sqlite_rows(
     session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]
 ) -> tuple[sa.Connection, str, str, list[tuple[Any, ...]]]:
@@ -197,9 +233,7 @@ def _sqlite_rows(
     found = _SQLITE.get((table.name, names))
     if found is None:
         dialect = connection.dialect
-        processors = [
-            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-        ]
+        processors = [_sqlite_binder(table.c[name].type, dialect) for name in names]
         quoted = ", ".join(f'"{name}"' for name in names)
         head = f'INSERT INTO "{table.name}" ({quoted}) VALUES '  # noqa: S608 - the metadata's names
         found = _SQLITE[(table.name, names)] = (

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from app.boards.models import Board, BoardColumn
+from app.boards.models import Board, BoardColumn, Card, CardEvent
 from app.core.db import Database, insert_returning_ids, insert_rows
 
 BOARD = Board.__table__  # type: ignore[attr-defined]
 COLUMN = BoardColumn.__table__  # type: ignore[attr-defined]
+EVENT = CardEvent.__table__  # type: ignore[attr-defined]
 
 
 def test_ids_come_back_in_row_order_and_rows_as_given(db: Database) -> None:
@@ -61,3 +63,76 @@ def test_ids_come_back_in_row_order_and_rows_as_given(db: Database) -> None:
         assert column.is_done == (ids.index(board_id) % 2 == 0)
     with db.session() as session:
         assert insert_returning_ids(session, BOARD, []) == []
+
+
+def test_bulk_rows_store_times_and_json_as_the_orm_does(db: Database) -> None:
+    """Times compare as text on SQLite: bulk rows must store exactly what the ORM stores."""
+    start = datetime(2026, 3, 29, 1, 30, 0, tzinfo=UTC)  # microsecond 0, then not
+    other = datetime(2026, 3, 29, 3, 30, 0, 123, tzinfo=timezone(timedelta(hours=2)))
+    documents = [
+        {"title": 'Disk full on wéb-3 🔥 "quoted"', "labels": {"severity": "critical"}},
+        {},
+        {"n": [1, 2.5, None, True]},
+    ]
+    with db.session() as session:
+        board_id = insert_returning_ids(
+            session,
+            BOARD,
+            [
+                {
+                    "name": "B",
+                    "slug": "b",
+                    "description": "",
+                    "created_at": start,
+                    "updated_at": other,
+                }
+            ],
+        )[0]
+        column_id = insert_returning_ids(
+            session,
+            COLUMN,
+            [
+                {
+                    "board_id": board_id,
+                    "name": "C",
+                    "position": 0,
+                    "wip_mode": "soft",
+                    "is_done": False,
+                    "created_at": start,
+                }
+            ],
+        )[0]
+        card = Card(board_id=board_id, column_id=column_id, title="t", rank="a0")
+        session.add(card)
+        session.flush()
+        rows = [
+            {
+                "card_id": card.id,
+                "board_id": board_id,
+                "type": "t",
+                "actor": "system",
+                "changes": document,
+                "data": document,
+                "created_at": at,
+            }
+            for document, at in zip(documents, [start, other, start], strict=True)
+        ]
+        insert_rows(session, EVENT, rows)
+        for row in rows:
+            session.add(CardEvent(**row))
+        session.commit()
+    with db.engine.connect() as conn:
+        raw = conn.execute(
+            sa.text("SELECT CAST(created_at AS TEXT), data, changes FROM card_event ORDER BY id")
+        ).all()
+        parsed = conn.execute(sa.select(EVENT.c.created_at, EVENT.c.data)).all()
+    bulk, orm = raw[:3], raw[3:]
+    # Same stored text for times (SQLite compares them as text); equal JSON documents.
+    assert [r[0] for r in bulk] == [r[0] for r in orm]
+
+    def document(value: object) -> object:  # JSON text on SQLite, parsed on PostgreSQL
+        return json.loads(value) if isinstance(value, str) else value
+
+    assert [document(r[1]) for r in bulk] == [document(r[1]) for r in orm] == documents
+    assert [row.created_at for row in parsed[:3]] == [start, other, start]
+    assert [row.data for row in parsed[:3]] == documents

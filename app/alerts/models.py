@@ -84,10 +84,12 @@ class Integration(SQLModel, table=True):
 class Alert(SQLModel, table=True):
     __table_args__ = (
         # The rule "one open card per (integration, key)", kept by the database itself.
+        # The key leads: PostgreSQL then looks keys up through it even before it has
+        # statistics on the table (led by the integration, it scanned all its alerts).
         sa.Index(
-            "uq_alert_integration_id_dedup_key_current",
-            "integration_id",
+            "uq_alert_dedup_key_integration_id_current",
             "dedup_key",
+            "integration_id",
             unique=True,
             sqlite_where=sa.text("closed_at IS NULL"),
             postgresql_where=sa.text("closed_at IS NULL"),

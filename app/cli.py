@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -130,6 +131,10 @@ def _start_jobs(settings: Settings) -> Callable[[], None]:
     return stop
 
 
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
 def _serve_with_writer(
     settings: Settings, *, host: str, port: int, workers: int, scheduler: bool, access_log: bool
 ) -> None:
@@ -142,6 +147,9 @@ def _serve_with_writer(
 
     writer = WriterProcess([sys.executable, "-m", "app.cli", "ingest-writer"])
     writer.start()
+    # uvicorn shuts down on SIGTERM, then raises it again for the handler it found: this
+    # one turns it into an exit that runs the clean-up below (the writer, its socket).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     os.environ[WRITER_SOCKET_ENV] = writer.path  # read by the HTTP processes' settings
     get_alert_settings.cache_clear()
     _say(

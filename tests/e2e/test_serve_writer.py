@@ -142,3 +142,11 @@ def test_a_killed_writer_means_503s_until_it_is_back(firelane: Firelane) -> None
         (card_id,) = first.json()["cards"]
         alert = client.get(f"/api/v1/cards/{card_id}").json()["alert"]
         assert alert["occurrences"] == 2  # the refused ones stored nothing
+
+    # SIGTERM (systemd's stop) ends the writer too and removes its socket's directory.
+    (writer,) = _writers(serving)
+    (path,) = [arg for arg in _command(writer) if arg.endswith("writer.sock")]
+    firelane.stop(serving)
+    assert serving.returncode == 0
+    until("the writer to end", lambda: not Path(f"/proc/{writer}").exists())
+    assert not Path(path).parent.exists()

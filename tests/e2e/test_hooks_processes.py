@@ -6,8 +6,6 @@ loopback, and polls (never sleeps a fixed time) until the effect shows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,21 +15,6 @@ from tests.e2e.processes import Firelane, until
 from tests.hooks.receiver import Receiver
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def firelane(tmp_path: Path) -> Iterator[Firelane]:
-    made = Firelane(tmp_path, FIRELANE_HOOKS_POLL_SECONDS="0.5")
-    made.run("db", "upgrade")
-    yield made
-    made.stop_all()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver().start()
-    yield started
-    started.stop()
 
 
 def _card_created(client: httpx.Client, receiver: Receiver) -> dict[str, Any]:

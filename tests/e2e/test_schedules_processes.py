@@ -7,8 +7,6 @@ the tick each process runs when it starts makes its card.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,14 +15,6 @@ import pytest
 from tests.e2e.processes import Firelane, until
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def firelane(tmp_path: Path) -> Iterator[Firelane]:
-    made = Firelane(tmp_path)
-    made.run("db", "upgrade")
-    yield made
-    made.stop_all()
 
 
 def _chore_titles(api: httpx.Client) -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +21,6 @@ from tests.e2e.processes import Firelane, until
 from tests.hooks.receiver import Receiver
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def firelane(tmp_path: Path) -> Iterator[Firelane]:
-    made = Firelane(tmp_path, FIRELANE_HOOKS_POLL_SECONDS="0.5")
-    made.run("db", "upgrade")
-    yield made
-    made.stop_all()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver().start()
-    yield started
-    started.stop()
 
 
 def _descendants(pid: int) -> list[int]:

@@ -1,5 +1,6 @@
-"""Cards: create, change, move and comment. Public functions own one commit;
-the ``place_*``/``new_*`` helpers only flush, for other domains' units of work."""
+"""Cards: create, change, move and link (placing rules in ``placement``, comments in
+``comments``). Public functions own one commit; the ``place_*``/``new_*`` helpers only
+flush, for other domains' units of work."""
 
 from __future__ import annotations
 
@@ -7,39 +8,33 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.auth.models import User
-from app.boards import rank
+from app.boards import placement
 from app.boards.activity import Actor, actor_fields, card_snapshot, record
 from app.boards.exceptions import (
     Busy,
     CardNotFound,
-    ColumnNotFound,
     InvalidMove,
     UnknownAssignee,
     VersionConflict,
-    WipLimitReached,
 )
 from app.boards.models import (
     Board,
-    BoardColumn,
     Card,
     CardKind,
     CardLabel,
     CardLink,
     ChecklistItem,
-    Comment,
     Priority,
 )
-from app.boards.schemas import CardCreate, CardMove, CardUpdate, CommentCreate
+from app.boards.schemas import CardCreate, CardMove, CardUpdate
 from app.boards.service import first_column_id
 from app.core.clock import now
 from app.core.db import pk
-from app.core.pagination import decode_cursor, encode_cursor, split_page
 
 # How often a write is recomputed when a concurrent writer took the same rank key.
 RANK_ATTEMPTS = 5
@@ -88,92 +83,6 @@ def committing(session: Session, card_id: int | None, write: Callable[[], T]) ->
     raise Busy()
 
 
-# --- placing -------------------------------------------------------------------------
-
-
-def _lock_column(session: Session, *, board_id: int, column_id: int) -> BoardColumn:
-    """Load and lock a board's column, so placements into it run one after another."""
-    query = (
-        select(BoardColumn)
-        .where(BoardColumn.id == column_id, BoardColumn.board_id == board_id)
-        .with_for_update()
-    )
-    column = session.exec(query).first()
-    if column is None:
-        raise ColumnNotFound()
-    return column
-
-
-def _wip_warnings(session: Session, column: BoardColumn, *, adding: int = 1) -> list[str]:
-    if column.wip_limit is None:
-        return []
-    held = session.exec(
-        select(func.count())
-        .select_from(Card)
-        .where(Card.column_id == column.id, col(Card.archived_at).is_(None))
-    ).one()
-    if held + adding <= column.wip_limit:
-        return []
-    if column.wip_mode == "hard":
-        raise WipLimitReached(
-            f"Column {column.name!r} holds {held} card(s) and its hard WIP limit is "
-            f"{column.wip_limit}.",
-            column_id=column.id,
-            wip_limit=column.wip_limit,
-        )
-    return [f"Column {column.name!r} is over its WIP limit ({held + adding}/{column.wip_limit})."]
-
-
-def _edge_rank(session: Session, column_id: int, *, top: bool, exclude: int | None) -> str:
-    query = select(Card.rank).where(Card.column_id == column_id, col(Card.archived_at).is_(None))
-    if exclude is not None:
-        query = query.where(Card.id != exclude)
-    query = query.order_by(col(Card.rank) if top else col(Card.rank).desc()).limit(1)
-    edge = session.exec(query).first()
-    return rank.between(None, edge) if top else rank.between(edge, None)
-
-
-def _rank_beside(
-    session: Session, column_id: int, anchor_id: int, *, after: bool, moving: int | None
-) -> str:
-    # Only the anchor's place is needed, not the card with its relations.
-    place = select(Card.rank, Card.column_id, Card.archived_at).where(Card.id == anchor_id)
-    anchor = session.exec(place).first()
-    if anchor is None or anchor[2] is not None:
-        raise InvalidMove(f"Card {anchor_id} does not exist or is archived.")
-    anchor_rank, anchor_column = anchor[0], anchor[1]
-    if anchor_column != column_id:
-        raise InvalidMove(f"Card {anchor_id} is not in column {column_id}.")
-    if anchor_id == moving:
-        raise InvalidMove("A card cannot be placed relative to itself.")
-    query = select(Card.rank).where(Card.column_id == column_id, col(Card.archived_at).is_(None))
-    if moving is not None:
-        query = query.where(Card.id != moving)
-    if after:
-        query = query.where(col(Card.rank) > anchor_rank).order_by(col(Card.rank))
-    else:
-        query = query.where(col(Card.rank) < anchor_rank).order_by(col(Card.rank).desc())
-    neighbour = session.exec(query.limit(1)).first()
-    if after:
-        return rank.between(anchor_rank, neighbour)
-    return rank.between(neighbour, anchor_rank)
-
-
-def _first_position(session: Session, board_id: int) -> int:
-    query = select(func.min(BoardColumn.position)).where(BoardColumn.board_id == board_id)
-    return session.exec(query).one() or 0
-
-
-def _set_placement_times(card: Card, *, column: BoardColumn, first_position: int) -> None:
-    stamp = now()
-    if column.position != first_position and card.started_at is None:
-        card.started_at = stamp
-    if column.is_done and card.done_at is None:
-        card.done_at = stamp
-    elif not column.is_done:
-        card.done_at = None
-
-
 def resolve_assignee(session: Session, name: str | None) -> int | None:
     """Return the id of the active user called ``name`` (None for None), or 422."""
     if name is None:
@@ -209,8 +118,8 @@ def new_card(
     """Insert a card and its ``card.created`` event; flushes, the caller commits."""
     board_id = pk(board)
     target_id = column_id if column_id is not None else first_column_id(session, board_id=board_id)
-    column = _lock_column(session, board_id=board_id, column_id=target_id)
-    warnings = _wip_warnings(session, column)
+    column = placement.lock_column(session, board_id=board_id, column_id=target_id)
+    warnings = placement.wip_warnings(session, column)
     _, creator_id = actor_fields(actor)
     card = Card(
         board_id=board_id,
@@ -223,12 +132,14 @@ def new_card(
         created_by_id=creator_id,
         due_at=due_at,
         time_spent_minutes=time_spent_minutes,
-        rank=_edge_rank(session, target_id, top=top, exclude=None),
+        rank=placement.edge_rank(session, target_id, top=top, exclude=None),
         label_rows=[CardLabel(name=name) for name in sorted(set(labels or []))],
         checklist=[ChecklistItem(position=i, text=text) for i, text in enumerate(checklist or [])],
         links=[],
     )
-    _set_placement_times(card, column=column, first_position=_first_position(session, board_id))
+    placement.set_times(
+        card, column=column, first_position=placement.first_position(session, board_id)
+    )
     session.add(card)
     session.flush()
     record(
@@ -307,10 +218,12 @@ def change_card(
         if archived:
             card.archived_at = now()
         else:
-            column = _lock_column(session, board_id=card.board_id, column_id=card.column_id)
-            warnings = _wip_warnings(session, column)
+            column = placement.lock_column(
+                session, board_id=card.board_id, column_id=card.column_id
+            )
+            warnings = placement.wip_warnings(session, column)
             card.archived_at = None
-            card.rank = _edge_rank(session, card.column_id, top=False, exclude=card.id)
+            card.rank = placement.edge_rank(session, card.column_id, top=False, exclude=card.id)
     if changes:
         card.updated_at = now()
         session.add(card)
@@ -354,20 +267,24 @@ def place_card(
     if card.archived_at is not None:
         raise InvalidMove("An archived card cannot be moved; unarchive it first.")
     source_id = card.column_id
-    target = _lock_column(session, board_id=card.board_id, column_id=column_id)
-    warnings = _wip_warnings(session, target) if target.id != source_id else []
+    target = placement.lock_column(session, board_id=card.board_id, column_id=column_id)
+    warnings = placement.wip_warnings(session, target) if target.id != source_id else []
     if after_card_id is not None:
-        new_rank = _rank_beside(session, column_id, after_card_id, after=True, moving=card.id)
+        new_rank = placement.rank_beside(
+            session, column_id, after_card_id, after=True, moving=card.id
+        )
     elif before_card_id is not None:
-        new_rank = _rank_beside(session, column_id, before_card_id, after=False, moving=card.id)
+        new_rank = placement.rank_beside(
+            session, column_id, before_card_id, after=False, moving=card.id
+        )
     else:
-        new_rank = _edge_rank(session, column_id, top=top, exclude=card.id)
-    first_position = _first_position(session, card.board_id)
+        new_rank = placement.edge_rank(session, column_id, top=top, exclude=card.id)
+    first_position = placement.first_position(session, card.board_id)
     was_done = card.done_at is not None
     card.column_id = column_id
     card.rank = new_rank
     card.updated_at = now()
-    _set_placement_times(card, column=target, first_position=first_position)
+    placement.set_times(card, column=target, first_position=first_position)
     session.add(card)
     session.flush()
     record(
@@ -437,34 +354,3 @@ def link_cards(session: Session, *, card: Card, target: Card, kind: str) -> Card
     card.links.append(link)
     session.flush()
     return link
-
-
-# --- comments ------------------------------------------------------------------------
-
-
-def add_comment(session: Session, *, card: Card, data: CommentCreate, author: User) -> Comment:
-    """Comment on a card; the comment is a card event too."""
-    comment = Comment(card_id=pk(card), author_id=author.id, body=data.body)
-    session.add(comment)
-    session.flush()
-    record(
-        session,
-        card=card,
-        type="card.commented",
-        actor=author,
-        data={"comment": {"id": comment.id, "body": comment.body}},
-    )
-    session.commit()
-    return comment
-
-
-def list_comments(
-    session: Session, *, card: Card, limit: int, cursor: str | None
-) -> tuple[list[Comment], str | None]:
-    """Return a card's comments oldest first, a page at a time."""
-    query = select(Comment).where(Comment.card_id == card.id)
-    if cursor:
-        (after,) = decode_cursor(cursor, "comment", (int,))
-        query = query.where(col(Comment.id) > after)
-    rows = list(session.exec(query.order_by(col(Comment.id)).limit(limit + 1)))
-    return split_page(rows, limit, lambda row: encode_cursor("comment", row.id))

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from app.auth.dependencies import Admin, Member, Viewer
-from app.boards import activity, cards, checklist, queries, service
+from app.boards import activity, cards, checklist, comments, queries, service
 from app.boards.dependencies import BoardDep, CardDep, ColumnDep
 from app.boards.models import BoardColumn, Card, CardKind, CardStatus, Comment
 from app.boards.schemas import (
@@ -206,7 +206,7 @@ def list_comments(
     card: CardDep, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[CommentPublic]:
     """List a card's comments, oldest first."""
-    rows, next_cursor = cards.list_comments(session, card=card, limit=limit, cursor=cursor)
+    rows, next_cursor = comments.list_comments(session, card=card, limit=limit, cursor=cursor)
     return Page(items=[CommentPublic.model_validate(c) for c in rows], next_cursor=next_cursor)
 
 
@@ -215,7 +215,7 @@ def list_comments(
 )
 def add_comment(data: CommentCreate, card: CardDep, session: SessionDep, user: Member) -> Comment:
     """Comment on a card (member)."""
-    return cards.add_comment(session, card=card, data=data, author=user)
+    return comments.add_comment(session, card=card, data=data, author=user)
 
 
 @router.post(

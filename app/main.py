@@ -18,6 +18,7 @@ from app.alerts.router import ingest_router
 from app.alerts.router import router as alerts_router
 from app.auth.dependencies import Viewer
 from app.auth.router import router as auth_router
+from app.auth.throttle import LoginThrottle
 from app.boards.router import router as boards_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, DatabaseDep
@@ -118,6 +119,11 @@ def create_app(
     app.state.settings = settings
     app.state.db = database
     app.state.metrics = CollectorRegistry()
+    app.state.login_throttle = LoginThrottle(
+        per_name=settings.login_attempts,
+        per_address=settings.login_attempts_per_address,
+        window_minutes=settings.login_window_minutes,
+    )
     install_error_handlers(app)
     app.include_router(ops)
     # Alert ingestion first: routes are matched in turn, and it is the busiest path.

@@ -103,7 +103,7 @@ class IngestFastPath:
                 request, integration_id=integration_id, pipeline=get_pipeline(request)
             )
         except AppError as exc:
-            await _answer(send, exc.status_code, exc.body(), exc.headers)
+            await _answer(send, exc.status_code, exc.body(), exc.response_headers())
             return
         except OperationalError as exc:
             logger.warning("store unavailable: %s", exc.orig)

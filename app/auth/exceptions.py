@@ -1,11 +1,16 @@
 """Errors of the auth domain."""
 
-from app.core.errors import Conflict, Forbidden, NotAuthenticated, NotFound
+from app.core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, TooManyRequests
 
 
 class InvalidCredentials(NotAuthenticated):
     code = "invalid_credentials"
     message = "The name or password is wrong."
+
+
+class TooManyLoginAttempts(TooManyRequests):
+    code = "too_many_login_attempts"
+    message = "Too many failed logins for this name or from this address; retry later."
 
 
 class CsrfFailed(Forbidden):

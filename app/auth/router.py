@@ -25,6 +25,7 @@ from app.auth.schemas import (
     UserPublic,
     UserUpdate,
 )
+from app.auth.throttle import LoginThrottle
 from app.core.db import SessionDep
 from app.core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 
@@ -37,7 +38,9 @@ def login(
 ) -> SessionPublic:
     """Log in with name and password; sets the session cookie and returns the CSRF token."""
     settings = request.app.state.settings
-    user = service.authenticate(session, name=data.name, password=data.password)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client else "unknown"
+    user = throttle.authenticate(session, name=data.name, password=data.password, address=address)
     secret = service.start_session(session, user=user, days=settings.session_days)
     csrf = credentials.csrf_token(settings.secret_key, secret)
     max_age = settings.session_days * 86400

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "change-me-firelane-development-key"  # noqa: S105 - the refused default
@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # Limits that keep bad input from costing memory or storage.
     max_body_bytes: int = 1_048_576
     session_days: int = 14
+    # Failed logins allowed per user name and per client address in the window.
+    login_attempts: int = Field(default=10, ge=1)
+    login_attempts_per_address: int = Field(default=50, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
     # Browser cookies carry the Secure flag unless the base URL is plain http.
     cookie_secure: bool | None = None
     sql_echo: bool = False

@@ -10,6 +10,7 @@ with the status its class carries. The tree:
     ├── NotFound (404)            unknown id
     ├── Conflict (409)            the state changed or a rule forbids it (versions, WIP)
     ├── PayloadTooLarge (413)
+    ├── TooManyRequests (429)     slow down; ``Retry-After`` says for how long
     ├── InvalidInput (422)        well-formed but unacceptable values
     └── Unavailable (503)         a transient store failure; the sender may retry
 
@@ -47,6 +48,10 @@ class AppError(Exception):
 
     headers: ClassVar[dict[str, str] | None] = None
 
+    def response_headers(self) -> dict[str, str]:
+        """The headers its answer carries."""
+        return dict(self.headers or {})
+
 
 class BadRequest(AppError):
     status_code = 400
@@ -82,6 +87,19 @@ class PayloadTooLarge(AppError):
     status_code = 413
     code = "payload_too_large"
     message = "The request body is larger than this server accepts."
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "too_many_requests"
+    message = "Too many requests; retry later."
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = max(1, retry_after)
+
+    def response_headers(self) -> dict[str, str]:
+        return {**super().response_headers(), "Retry-After": str(self.retry_after)}
 
 
 class InvalidInput(AppError):
@@ -140,7 +158,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
         response = JSONResponse(exc.body(), status_code=exc.status_code)
-        for name, value in (exc.headers or {}).items():
+        for name, value in exc.response_headers().items():
             response.headers[name] = value
         return response
 

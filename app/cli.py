@@ -6,7 +6,6 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -110,27 +109,6 @@ def ingest_writer_process(
     writer.run(get_settings().database_url, socket_path, parent=parent)
 
 
-def _start_jobs(settings: Settings) -> Callable[[], None]:
-    """Start the scheduler and the delivery loop in this process; return how to stop them."""
-    from app.core.scheduler import build_scheduler
-    from app.hooks.loop import DeliveryLoop
-    from app.jobs import register_jobs
-
-    db = Database.from_url(settings.database_url)
-    scheduler = build_scheduler()
-    register_jobs(scheduler, db=db, settings=settings)
-    scheduler.start()
-    delivery_loop = DeliveryLoop(db, settings)
-    delivery_loop.start()
-
-    def stop() -> None:
-        delivery_loop.stop()
-        scheduler.shutdown(wait=False)
-        db.dispose()
-
-    return stop
-
-
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
@@ -143,6 +121,7 @@ def _serve_with_writer(
 
     from app.alerts.config import get_alert_settings
     from app.alerts.serving import WRITER_SOCKET_ENV, WriterProcess
+    from app.jobs import start_jobs
     from app.main import create_app
 
     writer = WriterProcess([sys.executable, "-m", "app.cli", "ingest-writer"])
@@ -169,12 +148,14 @@ def _serve_with_writer(
             return
         # The HTTP processes are started afresh, run no jobs, and find the writer by env.
         os.environ["FIRELANE_SCHEDULER"] = "false"
-        stop_jobs = _start_jobs(settings) if scheduler else None
+        jobs_db = Database.from_url(settings.database_url)
+        stop_jobs = start_jobs(jobs_db, settings) if scheduler else None
         try:
             uvicorn.run("app.main:create_app", factory=True, workers=workers, **options)
         finally:
             if stop_jobs is not None:
                 stop_jobs()
+            jobs_db.dispose()
     finally:
         writer.stop()
 

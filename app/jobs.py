@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -12,8 +13,10 @@ from app.auth import service as auth_service
 from app.boards import automation
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.scheduler import build_scheduler
 from app.hooks import jobs as hooks_jobs
 from app.hooks import outbox
+from app.hooks.loop import DeliveryLoop
 from app.schedules import jobs as schedule_jobs
 
 logger = logging.getLogger("firelane.jobs")
@@ -68,3 +71,19 @@ def register_jobs(scheduler: BaseScheduler, *, db: Database, settings: Settings)
         (alert_jobs.purge_job, {"minutes": alert_jobs.PURGE_MINUTES}, "alerts.purge_payloads"),
     ):
         scheduler.add_job(job, "interval", **every, args=[db], id=job_id, replace_existing=True)
+
+
+def start_jobs(db: Database, settings: Settings) -> Callable[[], None]:
+    """Start the periodic jobs and the webhook delivery loop in threads of this process
+    (``serve``); return how to stop them."""
+    scheduler = build_scheduler()
+    register_jobs(scheduler, db=db, settings=settings)
+    scheduler.start()
+    delivery_loop = DeliveryLoop(db, settings)
+    delivery_loop.start()
+
+    def stop() -> None:
+        delivery_loop.stop()
+        scheduler.shutdown(wait=False)
+
+    return stop

@@ -24,10 +24,8 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database, DatabaseDep
 from app.core.errors import error_response, install_error_handlers
 from app.core.middleware import BodyLimit, Metrics
-from app.core.scheduler import build_scheduler
-from app.hooks.loop import DeliveryLoop
 from app.hooks.router import router as hooks_router
-from app.jobs import register_jobs, wire
+from app.jobs import start_jobs, wire
 from app.schedules.router import router as schedules_router
 
 logger = logging.getLogger("firelane")
@@ -92,21 +90,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_db:  # a server process of its own (tests pass their database in)
             _tune_gc()
-        scheduler = None
-        delivery_loop = None
-        if start_scheduler:
-            scheduler = build_scheduler()
-            register_jobs(scheduler, db=database, settings=settings)
-            scheduler.start()
-            delivery_loop = DeliveryLoop(database, settings)
-            delivery_loop.start()
+        stop_jobs = start_jobs(database, settings) if start_scheduler else None
         try:
             yield
         finally:
-            if delivery_loop is not None:
-                delivery_loop.stop()
-            if scheduler is not None:
-                scheduler.shutdown(wait=False)
+            if stop_jobs is not None:
+                stop_jobs()
             if owns_db:
                 database.dispose()
 

@@ -34,6 +34,12 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata = SQLModel.metadata
 
 
+def _as_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given where an aware one is required")
+    return value.astimezone(UTC)
+
+
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """A timezone-aware datetime, stored as UTC (naive UTC text on SQLite, timestamptz on PG)."""
 
@@ -43,9 +49,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where an aware one is required")
-        value = value.astimezone(UTC)
+        value = _as_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -194,9 +198,7 @@ def _sqlite_utc_text(value: datetime | None) -> str | None:
 
 @lru_cache(maxsize=1024)  # a batch's rows share a handful of times
 def _utc_text(value: datetime) -> str:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given where an aware one is required")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return _as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_binder(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:

@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from uuid import uuid4
 
@@ -62,20 +63,13 @@ _INTERESTED = {
         "SELECT 0, NULL, NULL, trigger FROM rule WHERE is_active AND trigger = ANY(%s)"
     ),
 }
-# Parsed subscriptions by their row as read: a webhook's events are parsed once, not per
-# commit. Bounded: cleared when it grows past a few thousand rows seen.
-_PARSED: dict[tuple[int, str, int | None], Subscription] = {}
 
 
+# A webhook's events are parsed once per row as read, not per commit.
+@lru_cache(maxsize=4096)
 def _subscription(webhook_id: int, events_json: str, board_id: int | None) -> Subscription:
-    key = (webhook_id, events_json, board_id)
-    found = _PARSED.get(key)
-    if found is None:
-        if len(_PARSED) > 4096:
-            _PARSED.clear()
-        names = json.loads(events_json) if events_json else []
-        found = _PARSED[key] = Subscription(webhook_id, frozenset(names), board_id)
-    return found
+    names = json.loads(events_json) if events_json else []
+    return Subscription(webhook_id, frozenset(names), board_id)
 
 
 def interested(

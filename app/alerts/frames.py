@@ -1,6 +1,8 @@
 """Length-prefixed frames between the HTTP processes and the ingest writer process.
 
-A frame is a 4-byte big-endian length, then that many bytes of pickle. Pickle is safe
+A frame is a 4-byte big-endian length, then that many bytes of pickle. Requests and
+results travel as tuples of plain values (``request_frame``, ``answers_frame``):
+pickling the dataclasses themselves cost several times more. Pickle is safe
 here only because both ends are Firelane processes of one installation: the socket
 lives in a directory only its user can enter (``socket_dir``), so nobody else can
 send a frame.
@@ -12,7 +14,11 @@ import os
 import pickle
 import struct
 import tempfile
+from collections.abc import Sequence
 from typing import Any
+
+from app.alerts.ingest import IngestResult, IngestWork, Outcome
+from app.core.errors import AppError
 
 _HEADER = struct.Struct(">I")
 HEADER_SIZE = _HEADER.size
@@ -30,6 +36,33 @@ def encode(message: Any) -> bytes:
     if len(data) > MAX_FRAME:
         raise FrameTooLarge(f"a frame of {len(data)} bytes is over {MAX_FRAME}")
     return _HEADER.pack(len(data)) + data
+
+
+def request_frame(request_id: int, work: IngestWork) -> bytes:
+    """The frame an HTTP process sends: one request's work, as plain values."""
+    return encode((request_id, work.to_wire()))
+
+
+def read_request(message: tuple[Any, Any]) -> tuple[Any, IngestWork]:
+    request_id, values = message
+    return request_id, IngestWork.from_wire(values)
+
+
+def answers_frame(pairs: Sequence[tuple[Any, Outcome]]) -> bytes:
+    """The frame the writer sends back: each request's result (plain values) or error."""
+    return encode(
+        [
+            (request_id, outcome.to_wire() if isinstance(outcome, IngestResult) else outcome)
+            for request_id, outcome in pairs
+        ]
+    )
+
+
+def read_answers(message: list[tuple[Any, Any]]) -> list[tuple[Any, Outcome]]:
+    return [
+        (request_id, outcome if isinstance(outcome, AppError) else IngestResult(*outcome))
+        for request_id, outcome in message
+    ]
 
 
 def frame_length(header: bytes) -> int:

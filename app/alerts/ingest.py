@@ -11,6 +11,7 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
@@ -41,6 +42,21 @@ class IngestWork:
     size_bytes: int = 0
     content_type: str = ""
 
+    def to_wire(self) -> tuple[Any, ...]:
+        """Plain values for the writer's socket (``frames``)."""
+        alerts = [alert.to_tuple() for alert in self.alerts]
+        return (
+            self.integration_id, self.token_hash, alerts, self.body, self.truncated,
+            self.size_bytes, self.content_type,
+        )  # fmt: skip
+
+    @classmethod
+    def from_wire(cls, values: tuple[Any, ...]) -> IngestWork:
+        integration_id, token_hash, alerts, *rest = values
+        return cls(
+            integration_id, token_hash, [NormalisedAlert.from_tuple(each) for each in alerts], *rest
+        )
+
 
 @dataclass(slots=True)
 class IngestResult:
@@ -49,6 +65,9 @@ class IngestResult:
     suppressed: int = 0
     ignored: int = 0
     keys: list[str] = field(default_factory=list)
+
+    def to_wire(self) -> tuple[Any, ...]:
+        return (self.accepted, self.cards, self.suppressed, self.ignored, self.keys)
 
 
 Outcome = IngestResult | AppError

@@ -15,7 +15,7 @@ import itertools
 import logging
 import weakref
 
-from app.alerts.frames import FrameBuffer, encode
+from app.alerts.frames import FrameBuffer, read_answers, request_frame
 from app.alerts.ingest import IngestWork, Outcome
 from app.core.errors import Unavailable
 
@@ -54,8 +54,8 @@ class _Link(asyncio.Protocol):
             assert self.transport is not None
             self.transport.abort()
             return
-        for pairs in answers:
-            for request_id, outcome in pairs:
+        for message in answers:
+            for request_id, outcome in read_answers(message):
                 future = self.waiting.pop(request_id, None)
                 if future is not None and not future.done():
                     future.set_result(outcome)
@@ -79,7 +79,7 @@ class _Link(asyncio.Protocol):
         future: asyncio.Future[Outcome] = self.loop.create_future()
         self.waiting[request_id] = future
         assert self.transport is not None
-        self.transport.write(encode((request_id, work)))
+        self.transport.write(request_frame(request_id, work))
         expiry = self.loop.call_later(timeout, self._expire, request_id)
         try:
             return await future

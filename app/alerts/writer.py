@@ -31,7 +31,7 @@ from typing import Any
 
 from app.alerts.committer import MAX_BATCH, WriterLock, run_batch
 from app.alerts.exceptions import IngestFailed
-from app.alerts.frames import FrameBuffer, encode
+from app.alerts.frames import FrameBuffer, answers_frame, read_request
 from app.alerts.ingest import IngestWork, Outcome
 from app.core.db import Database
 
@@ -134,12 +134,12 @@ class Writer:
                 self._drop(peer)  # what it sent is still stored: its answers go nowhere
                 return
             try:
-                messages = peer.frames.feed(chunk)
+                requests = [read_request(message) for message in peer.frames.feed(chunk)]
             except Exception:
                 logger.exception("an HTTP process sent a frame that cannot be read")
                 self._drop(peer)
                 return
-            for request_id, work in messages:
+            for request_id, work in requests:
                 self._waiting.append((peer, request_id, work))
 
     def _store_batch(self) -> None:
@@ -157,7 +157,7 @@ class Writer:
             if not peer.closed:
                 answers.setdefault(peer, []).append((request_id, outcome))
         for peer, pairs in answers.items():
-            peer.out += encode(pairs)
+            peer.out += answers_frame(pairs)
             self._send(peer)
 
     def _send(self, peer: _Peer) -> None:

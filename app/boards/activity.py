@@ -90,9 +90,13 @@ def card_json(
         "links": links,
         "alert": alert,
     }
-    # Times and enums as pydantic writes them; every nested value is copied.
-    converted: dict[str, Any] = to_jsonable_python(document)
+    converted: dict[str, Any] = jsonable(document)
     return converted
+
+
+def jsonable(value: Any) -> Any:
+    """A copy of ``value`` with times and enums as pydantic writes them in JSON."""
+    return to_jsonable_python(value)
 
 
 def card_snapshot(card: Card) -> dict[str, Any]:

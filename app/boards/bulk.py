@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from app.boards import rank
-from app.boards.activity import Actor, Entry, actor_fields, card_json, write_events
+from app.boards.activity import Actor, Entry, actor_fields, card_json, jsonable, write_events
 from app.boards.exceptions import ColumnNotFound, WipLimitReached
 from app.boards.models import BoardColumn, Card, CardKind, CardLabel, CardLink, Priority
 from app.core.clock import now
@@ -77,6 +77,8 @@ class OpenedCard:
     values: dict[str, Any]
     labels: list[str]
     links: list[dict[str, Any]] = field(default_factory=list)
+    # The card.created event's snapshot, kept: later snapshots differ only in the alert.
+    created: dict[str, Any] | None = None
 
     @property
     def id(self) -> int:
@@ -90,14 +92,15 @@ class OpenedCard:
 
     def snapshot(self, *, alert: dict[str, Any] | None = None) -> dict[str, Any]:
         """The card as ``CardPublic`` renders it, while nothing else has changed it."""
-        return card_json(
-            self.values,
-            labels=self.labels,
-            assignee=None,
-            checklist=[],
-            links=self.links,
-            alert=alert,
-        )
+        if self.created is None:
+            self.created = card_json(
+                self.values, labels=self.labels, assignee=None, checklist=[], links=[], alert=None
+            )
+        if alert is None and not self.links:
+            return self.created
+        # The links are made after the card.created event; the rest is as it was then.
+        links = [dict(link) for link in self.links]
+        return {**self.created, "links": links, "alert": jsonable(alert)}
 
 
 @dataclass(slots=True)

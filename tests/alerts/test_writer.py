@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from app.alerts.config import get_alert_settings
-from app.alerts.frames import FrameBuffer, encode
+from app.alerts.frames import FrameBuffer, read_answers, request_frame
 from app.alerts.ingest import IngestResult, IngestWork, Outcome
 from app.alerts.receiver import Pipeline, TargetCache
 from app.alerts.remote import RemoteCommitter
@@ -238,8 +238,10 @@ def test_the_writer_batches_what_several_processes_sent(tmp_path: Path) -> None:
     for sender in senders:
         sender.connect(path)
     work = IngestWork(integration_id=1, token_hash="", alerts=[], body="")
-    senders[0].sendall(encode((7, replace(work, body="1"))) + encode((8, replace(work, body="2"))))
-    senders[1].sendall(encode((7, replace(work, body="3"))))
+    senders[0].sendall(
+        request_frame(7, replace(work, body="1")) + request_frame(8, replace(work, body="2"))
+    )
+    senders[1].sendall(request_frame(7, replace(work, body="3")))
     serving = threading.Thread(target=writer.serve)
     serving.start()
     try:
@@ -248,7 +250,7 @@ def test_the_writer_batches_what_several_processes_sent(tmp_path: Path) -> None:
             frames, got = FrameBuffer(), []
             while not got:
                 got = frames.feed(sender.recv(65536))
-            answers_of.append(got[0])
+            answers_of.append(read_answers(got[0]))
     finally:
         writer.stop()
         serving.join()

@@ -48,6 +48,22 @@ class NormalisedAlert:
     # True when Firelane made the key up (PagerDuty trigger without dedup_key).
     key_generated: bool = False
 
+    def to_tuple(self) -> tuple[Any, ...]:
+        """The fields as plain values, in order (pickled far faster than the dataclass)."""
+        links = [(link.rel, link.url) for link in self.links]
+        return (
+            self.source, self.key, self.status, self.title, self.severity, self.description,
+            self.labels, self.annotations, self.starts_at, self.ends_at, links, self.key_generated,
+        )  # fmt: skip
+
+    @classmethod
+    def from_tuple(cls, values: tuple[Any, ...]) -> NormalisedAlert:
+        *head, links, key_generated = values
+        alert = cls(*head)
+        alert.links = [Link(rel, url) for rel, url in links]
+        alert.key_generated = key_generated
+        return alert
+
 
 def parse_json(body: bytes) -> Any:
     """Parse a request body, or raise InvalidJson with the parser's reason."""

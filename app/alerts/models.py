@@ -96,6 +96,13 @@ class Alert(SQLModel, table=True):
         ),
         sa.Index("ix_alert_integration_id_dedup_key", "integration_id", "dedup_key"),
         sa.Index("ix_alert_status_last_seen_at", "status", "last_seen_at"),
+        # Only recurrences have a previous alert.
+        sa.Index(
+            "ix_alert_previous_alert_id",
+            "previous_alert_id",
+            sqlite_where=sa.text("previous_alert_id IS NOT NULL"),
+            postgresql_where=sa.text("previous_alert_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -113,9 +120,7 @@ class Alert(SQLModel, table=True):
     flaps: int = 0
     # How many cards this key had before this one (0 on its first card).
     recurrence: int = 0
-    previous_alert_id: int | None = Field(
-        default=None, foreign_key="alert.id", ondelete="SET NULL", index=True
-    )
+    previous_alert_id: int | None = Field(default=None, foreign_key="alert.id", ondelete="SET NULL")
     # Set when the card went to the resolve column by itself (not by a person).
     auto_closed: bool = False
     first_seen_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
@@ -155,6 +160,13 @@ class AlertSignal(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_alert_signal_alert_id_id", "alert_id", "id"),
         sa.Index("ix_alert_signal_integration_id_received_at", "integration_id", "received_at"),
+        # Only signals a maintenance window suppressed have one.
+        sa.Index(
+            "ix_alert_signal_maintenance_window_id",
+            "maintenance_window_id",
+            sqlite_where=sa.text("maintenance_window_id IS NOT NULL"),
+            postgresql_where=sa.text("maintenance_window_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -164,7 +176,7 @@ class AlertSignal(SQLModel, table=True):
     )
     alert_id: int | None = Field(default=None, foreign_key="alert.id", ondelete="CASCADE")
     maintenance_window_id: int | None = Field(
-        default=None, foreign_key="maintenance_window.id", ondelete="SET NULL", index=True
+        default=None, foreign_key="maintenance_window.id", ondelete="SET NULL"
     )
     dedup_key: str = Field(max_length=255)
     status: str = Field(max_length=16)

@@ -127,6 +127,13 @@ class Card(SQLModel, table=True):
             postgresql_where=sa.text("archived_at IS NULL"),
         ),
         sa.Index("ix_card_board_id_id", "board_id", "id"),
+        # Most cards (every fire) have nobody assigned: only assigned cards are indexed.
+        sa.Index(
+            "ix_card_assignee_id",
+            "assignee_id",
+            sqlite_where=sa.text("assignee_id IS NOT NULL"),
+            postgresql_where=sa.text("assignee_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -134,10 +141,10 @@ class Card(SQLModel, table=True):
     column_id: int = Field(foreign_key="board_column.id")
     title: str = Field(max_length=300)
     description: str = Field(default="", sa_type=sa.Text)
-    kind: CardKind = Field(default=CardKind.project, sa_type=sa.String(16), index=True)
+    kind: CardKind = Field(default=CardKind.project, sa_type=sa.String(16))
     priority: Priority = Field(default=Priority.medium, sa_type=sa.String(16))
     assignee_id: int | None = Field(
-        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
+        default=None, foreign_key="user_account.id", ondelete="SET NULL"
     )
     created_by_id: int | None = Field(
         default=None, foreign_key="user_account.id", ondelete="SET NULL"
@@ -232,7 +239,7 @@ class CardEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     card_id: int = Field(foreign_key="card.id", ondelete="CASCADE")
     board_id: int = Field(foreign_key="board.id", ondelete="CASCADE")
-    type: str = Field(max_length=40, index=True)
+    type: str = Field(max_length=40)
     actor_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     # Who or what acted: "user:alice", "rule:3", "alert:alertmanager", "schedule:7", "system".
     actor: str = Field(max_length=120)

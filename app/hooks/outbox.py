@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from uuid import uuid4
+from uuid import UUID
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as OrmSession
@@ -92,6 +93,12 @@ def interested(
     return subscriptions, frozenset(triggers)
 
 
+def _random_uuids(count: int) -> list[str]:
+    """``count`` random (version 4) UUIDs from one read of the system's randomness."""
+    raw = os.urandom(16 * count)
+    return [str(UUID(bytes=raw[at : at + 16], version=4)) for at in range(0, 16 * count, 16)]
+
+
 def write_outbox(
     session: OrmSession,
     emitted: Sequence[events.Event],
@@ -113,7 +120,8 @@ def write_outbox(
     matches: dict[tuple[str, int | None], tuple[str, int]] = {}
     rows = []
     queued = 0
-    for event in emitted:
+    uuids = _random_uuids(len(emitted))
+    for event, event_uuid in zip(emitted, uuids, strict=True):
         key = (event.type, event.board_id)
         found = matches.get(key)
         if found is None:
@@ -122,7 +130,6 @@ def write_outbox(
         recipients, count = found
         if not count:
             continue
-        event_uuid = str(uuid4())
         rows.append(
             {
                 "uuid": event_uuid,

@@ -12,10 +12,10 @@ in ``flush_events``; so the events come in the order the signals caused them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -220,8 +220,9 @@ class AlertBook:
         if not self._pending:
             return
         self.session.flush()
-        # One snapshot per card, as the card is now (as record_many takes them).
-        snapshots: dict[int, dict[str, Any]] = {}
+        # One snapshot per card, as the card is now (as record_many takes them), taken by
+        # write_events right away if anybody wants it.
+        snapshots: dict[int, Callable[[], dict[str, Any]]] = {}
         entries: list[Entry] = []
         for pending in self._pending:
             card = pending.card
@@ -235,10 +236,10 @@ class AlertBook:
             snapshot = snapshots.get(card_id)
             if snapshot is None:
                 if loaded is not None:
-                    snapshot = card_snapshot(loaded)
+                    snapshot = cache(partial(card_snapshot, loaded))
                 else:
                     assert isinstance(card, Opening)
-                    snapshot = card.snapshot()
+                    snapshot = cache(card.snapshot)
                 snapshots[card_id] = snapshot
             data = {"alert": {"id": pending.alert.id, **pending.facts}}
             entries.append(Entry(card_id, board_id, pending.type, pending.actor, snapshot, data))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache, partial
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -148,13 +149,10 @@ def record(
     )
     session.add(row)
     session.flush()
-    payload: dict[str, Any] = {
-        "card": card_snapshot(card),
-        "changes": row.changes,
-        "from_column_id": from_column_id,
-        "to_column_id": to_column_id,
-        **row.data,
-    }
+    payload: dict[str, Any] = {"card": card_snapshot(card)} if events.wanted(session, type) else {}
+    payload.update(
+        changes=row.changes, from_column_id=from_column_id, to_column_id=to_column_id, **row.data
+    )
     events.emit(
         session,
         events.Event(
@@ -171,15 +169,19 @@ def record(
     return row
 
 
+# A card's snapshot, or how to take it (``write_events`` takes it only if it is wanted).
+Snapshot = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
 @dataclass(slots=True)
 class Entry:
-    """A card event to write with ``write_events``, its card's snapshot already taken."""
+    """A card event to write with ``write_events``, with its card's snapshot."""
 
     card_id: int
     board_id: int
     type: str
     actor: Actor
-    card: dict[str, Any]
+    card: Snapshot
     data: dict[str, Any] = field(default_factory=dict)
     from_column_id: int | None = None
     to_column_id: int | None = None
@@ -193,6 +195,8 @@ def write_events(session: Session, entries: Sequence[Entry]) -> list[int]:
     """Append card events with one INSERT and emit each, in order; the caller commits.
 
     The events are what ``record`` would have written one by one, with one time for all.
+    A snapshot given as a function is taken now, and only if the event's type is
+    ``wanted`` (as ``record`` leaves it out then too).
     """
     if not entries:
         return []
@@ -215,14 +219,20 @@ def write_events(session: Session, entries: Sequence[Entry]) -> list[int]:
             }
         )
     ids = insert_returning_ids(session, _EVENT, rows)
+    wants: dict[str, bool] = {}
     for entry, row, event_id in zip(entries, rows, ids, strict=True):
-        payload: dict[str, Any] = {
-            "card": entry.card,
-            "changes": {},
-            "from_column_id": entry.from_column_id,
-            "to_column_id": entry.to_column_id,
+        want = wants.get(entry.type)
+        if want is None:
+            want = wants[entry.type] = events.wanted(session, entry.type)
+        payload: dict[str, Any] = {}
+        if want:
+            payload["card"] = entry.card() if callable(entry.card) else entry.card
+        payload.update(
+            changes={},
+            from_column_id=entry.from_column_id,
+            to_column_id=entry.to_column_id,
             **entry.data,
-        }
+        )
         events.emit(
             session,
             events.Event(
@@ -259,12 +269,12 @@ def record_many(session: Session, entries: Sequence[Pending]) -> list[int]:
     if not entries:
         return []
     session.flush()
-    snapshots: dict[int, dict[str, Any]] = {}
+    snapshots: dict[int, Callable[[], dict[str, Any]]] = {}
     written: list[Entry] = []
     for entry in entries:
         card_id = pk(entry.card)
         if card_id not in snapshots:
-            snapshots[card_id] = card_snapshot(entry.card)
+            snapshots[card_id] = cache(partial(card_snapshot, entry.card))
         written.append(
             Entry(
                 card_id=card_id,

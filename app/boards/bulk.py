@@ -266,7 +266,7 @@ def open_cards(
                 board_id=spec.board_id,
                 type="card.created",
                 actor=spec.actor,
-                card=card.snapshot(),
+                card=card.snapshot,
                 to_column_id=card.column_id,
             )
             for card, spec in zip(opened, specs, strict=True)

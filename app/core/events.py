@@ -45,16 +45,44 @@ class Event:
 
 InTransactionHandler = Callable[[OrmSession, Event], None]
 CommitListener = Callable[[Event], None]
+# Whether a handler reads the whole payload of events of a type in a session's transaction.
+Interest = Callable[[OrmSession, str], bool]
 
 _in_transaction: list[InTransactionHandler] = []
 _after_commit: list[CommitListener] = []
+_interest: dict[InTransactionHandler, Interest] = {}
 
 
-def on_emit(handler: InTransactionHandler) -> InTransactionHandler:
-    """Register ``handler`` to run inside the emitting transaction."""
+def on_emit(
+    handler: InTransactionHandler, *, wants: Interest | None = None
+) -> InTransactionHandler:
+    """Register ``handler`` to run inside the emitting transaction.
+
+    It hears every event. ``wants`` says for which event types (in a given transaction)
+    it reads the payload's costly parts: without it, it reads all of them (``wanted``).
+    """
     if handler not in _in_transaction:
         _in_transaction.append(handler)
+    if wants is not None:
+        _interest[handler] = wants
+    else:
+        _interest.pop(handler, None)
     return handler
+
+
+def wanted(session: OrmSession, event_type: str) -> bool:
+    """Whether anybody reads the costly parts of an event of this type emitted now.
+
+    A producer may leave them out of the payload when nobody does (card events leave out
+    the card's snapshot): rendering them is most of what emitting costs.
+    """
+    if _after_commit:
+        return True
+    for handler in _in_transaction:
+        interest = _interest.get(handler)
+        if interest is None or interest(session, event_type):
+            return True
+    return False
 
 
 def on_commit(listener: CommitListener) -> CommitListener:
@@ -68,6 +96,7 @@ def remove(callback: Callable[..., None]) -> None:
     for registry in (_in_transaction, _after_commit):
         if callback in registry:
             registry.remove(callback)
+    _interest.pop(callback, None)
 
 
 def emit(session: OrmSession, event: Event) -> None:

@@ -8,7 +8,7 @@ the request path stays as cheap with ten subscriptions as with one. The per-webh
 needs them: the delivery loop before it claims, the delivery list before it answers,
 and a webhook's deletion before it takes the webhook's deliveries with it. So
 ``GET /deliveries`` shows every committed event's deliveries, as before, and the
-recipients of an event are exactly the webhooks subscribed when it was committed: one
+recipients of an event are exactly the webhooks subscribed in its transaction: one
 created later never gets it, one deactivated later still gets it, one deleted gets
 nothing.
 

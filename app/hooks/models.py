@@ -109,7 +109,7 @@ class HookEvent(SQLModel, table=True):
     board_id: int | None = None
     card_id: int | None = None
     body: str = Field(sa_type=sa.Text)
-    # The ids of the webhooks subscribed to it when it was committed, as a JSON list,
+    # The ids of the webhooks subscribed to it in its transaction, as a JSON list,
     # until its deliveries are written (then null).
     recipients: str | None = Field(default=None, sa_type=sa.Text)
     # How many rule actions deep the event was caused; its deliveries carry it.

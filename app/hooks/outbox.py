@@ -1,11 +1,14 @@
 """The outbox: what webhooks must get is written in the transaction of the event itself.
 
 ``install()`` subscribes to ``app.core.events``: the in-transaction handler queues each
-event for the rules. Just before the transaction commits, one query reads the active
-webhooks and which of the queued events' types trigger an active rule; the rules run if
-any can (see ``rules``), then every event the transaction emitted, its rules' events
-included, that some webhook wants gets one ``hook_event`` row: its envelope (built once)
-and its recipients, the webhooks subscribed now. That is all the request path writes,
+event for the rules. When a transaction emits (or asks whether anybody hears) its first
+event, one query reads the active webhooks and the active rules' triggers; events of a
+type none of them hears are emitted without the card's snapshot (``events.wanted``),
+which is most of what emitting costs. Just before the transaction commits, the rules run
+if any queued event triggers one (see ``rules``), then every event the transaction
+emitted, its rules' events included, that some webhook wants gets one ``hook_event``
+row: its envelope (built once) and its recipients, the webhooks read for this
+transaction. That is all the request path writes,
 however many webhooks there are; ``fanout`` turns each row into one delivery per
 recipient. Events of a rolled-back savepoint (a failed rule run) get none.
 """
@@ -19,7 +22,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as OrmSession
@@ -28,7 +30,7 @@ from sqlmodel import Session
 from app.core import events
 from app.core.db import insert_rows
 from app.hooks import rules, wakeup
-from app.hooks.catalogue import ALL, envelope_json
+from app.hooks.catalogue import ALL, EVENT_TYPES, envelope_json
 from app.hooks.models import HookEvent
 
 logger = logging.getLogger("firelane.hooks")
@@ -94,9 +96,18 @@ def interested(
 
 
 def _random_uuids(count: int) -> list[str]:
-    """``count`` random (version 4) UUIDs from one read of the system's randomness."""
-    raw = os.urandom(16 * count)
-    return [str(UUID(bytes=raw[at : at + 16], version=4)) for at in range(0, 16 * count, 16)]
+    """``count`` random (version 4) UUIDs from one read of the system's randomness.
+
+    Formatted by hand, as ``str(uuid.UUID(bytes=..., version=4))`` writes them (a test
+    checks): the version digit set to 4, the variant's two bits to 10.
+    """
+    digits = os.urandom(16 * count).hex()
+    uuids = []
+    for at in range(0, 32 * count, 32):
+        h = digits[at : at + 32]
+        variant = "89ab"[int(h[16], 16) & 3]
+        uuids.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}")
+    return uuids
 
 
 def write_outbox(
@@ -154,16 +165,39 @@ def _on_emit(session: OrmSession, event: events.Event) -> None:
     rules.enqueue(session, event)
 
 
+# The transaction's webhooks and rule triggers, read when its first event is emitted.
+_LISTENERS = "firelane.hooks.listeners"
+_EVERY_TYPE = tuple(event_type.name for event_type in EVENT_TYPES)
+
+
+def _listeners(session: OrmSession) -> tuple[list[Subscription], frozenset[str]]:
+    found: tuple[list[Subscription], frozenset[str]] | None = session.info.get(_LISTENERS)
+    if found is None:
+        found = session.info[_LISTENERS] = interested(session, _EVERY_TYPE)
+    return found
+
+
+def _wants(session: OrmSession, event_type: str) -> bool:
+    """Whether a webhook or a rule of this transaction hears events of this type."""
+    subscriptions, triggers = _listeners(session)
+    return event_type in triggers or any(
+        ALL in each.events or event_type in each.events for each in subscriptions
+    )
+
+
 def _before_commit(session: OrmSession) -> None:
     if session.in_nested_transaction():
         return
     queued = rules.queued_types(session)
     if not queued:
+        session.info.pop(_LISTENERS, None)
         return
-    subscriptions, triggers = interested(session, queued)
-    if triggers:
+    # As the events were emitted (their payloads hold what these listeners read).
+    subscriptions, triggers = _listeners(session)
+    session.info.pop(_LISTENERS, None)
+    if triggers & queued:
         assert isinstance(session, Session), "Firelane's sessions are SQLModel sessions"
-        rules.drain(session, triggers=triggers, looked_up=queued)
+        rules.drain(session, triggers=triggers, looked_up=_EVERY_TYPE)
         session.flush()
     else:
         rules.forget(session)  # no active rule hears any of these events
@@ -173,11 +207,12 @@ def _before_commit(session: OrmSession) -> None:
 def _after_rollback(session: OrmSession) -> None:
     if not session.in_nested_transaction():
         rules.forget(session)
+        session.info.pop(_LISTENERS, None)
 
 
 def install() -> None:
     """Hear every event: run rules and write webhook deliveries (idempotent)."""
-    events.on_emit(_on_emit)
+    events.on_emit(_on_emit, wants=_wants)
     if not sa_event.contains(OrmSession, "before_commit", _before_commit):
         sa_event.listen(OrmSession, "before_commit", _before_commit)
         sa_event.listen(OrmSession, "after_rollback", _after_rollback)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from app.boards import cards
@@ -29,6 +30,18 @@ def manual() -> Iterator[clock.ManualClock]:
     with clock.use(clock.ManualClock(datetime(2026, 11, 26, 8, 0, tzinfo=UTC))) as used:
         assert isinstance(used, clock.ManualClock)
         yield used
+
+
+@pytest.fixture(autouse=True)
+def _everything_heard() -> Iterator[None]:
+    """A listener that reads every payload: events carry their cards' snapshots."""
+
+    def listen(_session: OrmSession, _event: events.Event) -> None:
+        return None
+
+    events.on_emit(listen)
+    yield
+    events.remove(listen)
 
 
 def _board(session: Session, slug: str) -> tuple[Board, dict[str, int]]:

@@ -1,0 +1,62 @@
+"""The outbox's own pieces."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session as OrmSession
+
+from app.core import events
+from app.hooks.loop import DeliveryLoop
+from app.hooks.outbox import _random_uuids
+from tests.hooks.conftest import new_card, subscribe
+from tests.hooks.receiver import Receiver
+
+
+def test_outbox_uuids_are_random_version_4_uuids_as_uuid_writes_them() -> None:
+    drawn = _random_uuids(2000)
+    assert len(set(drawn)) == 2000
+    for text in drawn:
+        parsed = uuid.UUID(text)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert str(parsed) == text
+    # Every variant digit turns up (its two free bits are random too).
+    assert {text[19] for text in drawn} == set("89ab")
+    assert _random_uuids(0) == []
+
+
+def test_card_events_carry_the_snapshot_only_where_somebody_hears_them(
+    admin: TestClient,
+    member: TestClient,
+    board: dict[str, Any],
+    loop: DeliveryLoop,
+    receiver: Receiver,
+) -> None:
+    emitted: list[events.Event] = []
+
+    def capture(_session: OrmSession, event: events.Event) -> None:
+        emitted.append(event)
+
+    # Hears every event, reads no payload: it does not make anybody want one.
+    events.on_emit(capture, wants=lambda _session, _type: False)
+    try:
+        subscribe(admin, receiver.url, ["card.moved"])
+        card = new_card(member, board, "Rotate certs")
+        moved = member.post(
+            f"/api/v1/cards/{card['id']}/move",
+            json={"version": card["version"], "column_id": board["columns"]["Doing"]},
+        )
+        assert moved.status_code == 200, moved.text
+    finally:
+        events.remove(capture)
+    shown = {name: value for name, value in moved.json().items() if name != "warnings"}
+    by_type = {event.type: event for event in emitted}
+    assert "card" not in by_type["card.created"].data  # nobody hears card.created
+    assert by_type["card.created"].data["to_column_id"] == card["column_id"]
+    assert by_type["card.moved"].data["card"] == shown
+    loop.run_once()
+    (delivered,) = receiver.requests
+    assert json.loads(delivered.body)["data"]["card"] == shown

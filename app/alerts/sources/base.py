@@ -60,13 +60,21 @@ class NormalisedAlert:
 
     @classmethod
     def from_tuple(cls, values: tuple[Any, ...]) -> NormalisedAlert:
-        *head, starts_at, ends_at, links, key_generated = values
+        source, key, status, title, severity, description, labels, annotations, *times = values
+        starts_at, ends_at, links, key_generated = times
         return cls(
-            *head,
-            starts_at=_moment(starts_at),
-            ends_at=_moment(ends_at),
-            links=[Link(rel, url) for rel, url in links],
-            key_generated=key_generated,
+            source,
+            key,
+            status,
+            title,
+            severity,
+            description,
+            labels,
+            annotations,
+            _moment(starts_at),
+            _moment(ends_at),
+            [Link(rel, url) for rel, url in links],
+            key_generated,
         )
 
 

@@ -36,7 +36,7 @@ from app.boards.activity import Actor, Entry, card_snapshot, write_events
 from app.boards.cards import change_card, place_card
 from app.boards.exceptions import WipLimitReached
 from app.boards.models import BoardColumn, Card, Priority
-from app.core.db import pk
+from app.core.db import pk, unprepared
 
 _CHUNK = 500
 # Built once: every batch runs them.
@@ -124,18 +124,20 @@ class AlertBook:
             if key not in self._looked_up:
                 by_integration.setdefault(key[0], set()).add(key[1])
         card_ids: list[int] = []
-        for integration_id, wanted in by_integration.items():
-            ordered = sorted(wanted)
-            self._looked_up.update((integration_id, key) for key in ordered)
-            for start in range(0, len(ordered), _CHUNK):
-                chunk = {"integration_id": integration_id, "keys": ordered[start : start + _CHUNK]}
-                for row in self.session.exec(_CURRENT, params=chunk):
-                    self._current[(integration_id, row.dedup_key)] = row
-                    card_ids.append(row.card_id)
-        for start in range(0, len(card_ids), _CHUNK):
-            ids = {"ids": card_ids[start : start + _CHUNK]}
-            for card in self.session.exec(_CARDS, params=ids):
-                self._cards[pk(card)] = card
+        with unprepared(self.session):  # planned for the keys at hand, however big the table
+            for integration_id, wanted in by_integration.items():
+                ordered = sorted(wanted)
+                self._looked_up.update((integration_id, key) for key in ordered)
+                for start in range(0, len(ordered), _CHUNK):
+                    some = ordered[start : start + _CHUNK]
+                    chunk = {"integration_id": integration_id, "keys": some}
+                    for row in self.session.exec(_CURRENT, params=chunk):
+                        self._current[(integration_id, row.dedup_key)] = row
+                        card_ids.append(row.card_id)
+            for start in range(0, len(card_ids), _CHUNK):
+                ids = {"ids": card_ids[start : start + _CHUNK]}
+                for card in self.session.exec(_CARDS, params=ids):
+                    self._cards[pk(card)] = card
 
     def current(self, integration_id: int, key: str) -> Alert | None:
         found = (integration_id, key)

@@ -91,21 +91,7 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    # By default psycopg prepares a statement it has run five times, and PostgreSQL may then
-    # keep one generic plan for it for good: made while a table was nearly empty (a new
-    # install, a process started early), a lookup by key stays a sequential scan that
-    # costs more as the table grows (seen: the ingest writer's open-alert lookup, 8 % of
-    # the server's time at 20k alerts and growing). Unprepared, each statement is planned
-    # for its own values: a little planning, never stale. (Not plan_cache_mode: that would
-    # also re-plan the foreign-key checks' own cached plans, for every row inserted.)
-    return sa.create_engine(
-        url,
-        echo=echo,
-        pool_size=10,
-        max_overflow=20,
-        pool_pre_ping=True,
-        connect_args={"prepare_threshold": None},
-    )
+    return sa.create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
 @dataclass
@@ -263,6 +249,30 @@ def _sqlite_rows(
         for name, process in zip(names, processors, strict=True)
     ]
     return connection, head, marks, list(zip(*columns, strict=True))
+
+
+@contextmanager
+def unprepared(session: Session) -> Iterator[None]:
+    """Run the block's statements unprepared on PostgreSQL: planned for their own values.
+
+    psycopg prepares a statement it has run five times, and PostgreSQL may then keep one
+    generic plan for it for good: made while a table was nearly empty (a new install, a
+    process started early), a lookup by key stays a sequential scan that costs more as
+    the table grows (seen: the ingest writer's open-alert lookup, 8 % of the server's
+    time at 20k alerts and growing). For such lookups; everything else stays prepared
+    (re-planning costs, e.g. ~15 % of the one-key ingest rate if nothing were).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    driver = session.connection().connection.driver_connection
+    assert driver is not None, "a connection in use has its driver's"
+    saved = driver.prepare_threshold
+    driver.prepare_threshold = None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = saved
 
 
 def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -84,8 +84,9 @@ class Integration(SQLModel, table=True):
 class Alert(SQLModel, table=True):
     __table_args__ = (
         # The rule "one open card per (integration, key)", kept by the database itself.
-        # The key leads: PostgreSQL then looks keys up through it even before it has
-        # statistics on the table (led by the integration, it scanned all its alerts).
+        # The key leads, and no other index starts with the integration: PostgreSQL then
+        # looks keys up through it even before it has statistics on the table (an index led
+        # by the integration, it read all of the integration's alerts for each batch).
         sa.Index(
             "uq_alert_dedup_key_integration_id_current",
             "dedup_key",
@@ -94,7 +95,6 @@ class Alert(SQLModel, table=True):
             sqlite_where=sa.text("closed_at IS NULL"),
             postgresql_where=sa.text("closed_at IS NULL"),
         ),
-        sa.Index("ix_alert_integration_id_dedup_key", "integration_id", "dedup_key"),
         sa.Index("ix_alert_status_last_seen_at", "status", "last_seen_at"),
         # Only recurrences have a previous alert.
         sa.Index(

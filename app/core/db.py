@@ -146,7 +146,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
-_UNNEST: dict[tuple[str, tuple[str, ...]], tuple[str, list[Any]]] = {}
+_UNNEST: dict[tuple[str, tuple[str, ...], bool], tuple[str, list[Any]]] = {}
 
 
 def _pg_array_type(column: sa.Column[Any], dialect: Dialect) -> str:
@@ -154,34 +154,49 @@ def _pg_array_type(column: sa.Column[Any], dialect: Dialect) -> str:
     return name.split(" COLLATE ", 1)[0]  # the column applies its own collation
 
 
-def _postgres_insert(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+def _postgres_insert(
+    session: Session, table: sa.Table, rows: Sequence[dict[str, Any]], *, number: bool = False
+) -> list[int]:
     """INSERT rows with one statement: each column as one array (sent in binary, %b),
-    ``unnest`` into rows.
+    ``unnest`` into rows; with ``number``, each row gets the next id of the table's
+    sequence, in row order, and the ids come back (ascending, so in row order too).
 
     One short statement psycopg parses once, instead of a pipelined INSERT per row that
     costs more client time than the rows take on the server.
     """
     connection = session.connection()
     names = tuple(rows[0])
-    found = _UNNEST.get((table.name, names))
+    found = _UNNEST.get((table.name, names, number))
     if found is None:
         dialect = connection.dialect
         columns = [table.c[name] for name in names]
         arrays = ", ".join(f"%b::{_pg_array_type(column, dialect)}[]" for column in columns)
         quoted = ", ".join(f'"{name}"' for name in names)
         # Names from the table's metadata, values as parameters.
-        into = f'INSERT INTO "{table.name}" ({quoted})'
-        statement = f"{into} SELECT * FROM unnest({arrays})"  # noqa: S608
+        if number:
+            sequence = connection.exec_driver_sql(
+                "SELECT pg_get_serial_sequence(%s, 'id')", (table.name,)
+            ).scalar_one()
+            into = f'INSERT INTO "{table.name}" ("id", {quoted})'
+            # unnest yields the rows in array order, and each row draws its id as it goes.
+            statement = (
+                f"{into} SELECT nextval('{sequence}'::regclass), * "  # noqa: S608
+                f"FROM unnest({arrays}) RETURNING id"
+            )
+        else:
+            into = f'INSERT INTO "{table.name}" ({quoted})'
+            statement = f"{into} SELECT * FROM unnest({arrays})"  # noqa: S608
         processors = [
             column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns
         ]
-        found = _UNNEST[(table.name, names)] = (statement, processors)
+        found = _UNNEST[(table.name, names, number)] = (statement, processors)
     statement, processors = found
     arrays_of_values = [
         [row[name] if process is None or row[name] is None else process(row[name]) for row in rows]
         for name, process in zip(names, processors, strict=True)
     ]
-    connection.exec_driver_sql(statement, tuple(arrays_of_values))
+    result = connection.exec_driver_sql(statement, tuple(arrays_of_values))
+    return sorted(int(row_id) for row_id in result.scalars()) if number else []
 
 
 _SQLITE: dict[tuple[str, tuple[str, ...]], tuple[str, str, list[Any]]] = {}
@@ -293,21 +308,17 @@ def insert_returning_ids(
 
     Neither backend takes SQLAlchemy's ordered RETURNING well in bulk: SQLite cannot order
     it (SQLAlchemy then sends one INSERT per row) and psycopg re-parses every long
-    multi-row statement. So on PostgreSQL the ids are drawn from the table's sequence first
-    and the rows inserted with them; on SQLite the ids come back from multi-row INSERTs in
-    any order and are sorted: SQLite gives each row of an INSERT the next rowid in turn
-    (the largest plus one), so ascending ids follow the rows.
+    multi-row statement. So the ids come back in any order and are sorted: on PostgreSQL
+    each row draws the sequence's next value as ``unnest`` yields it, in row order, in the
+    INSERT itself (one round trip); SQLite gives each row of an INSERT the next rowid in
+    turn (the largest plus one). Either way ascending ids follow the rows.
     """
     if not rows:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
-        draw = sa.select(sa.func.nextval(sequence)).select_from(
-            sa.func.generate_series(1, len(rows))
-        )
-        ids = sorted(int(row_id) for row_id in session.execute(draw).scalars())
-        numbered = [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)]
-        _postgres_insert(session, table, numbered)
+        ids = _postgres_insert(session, table, rows, number=True)
+        if len(ids) != len(rows):
+            raise RuntimeError(f"{table.name}: {len(rows)} rows inserted, {len(ids)} ids returned")
         return ids
     connection, head, marks, values = _sqlite_rows(session, table, rows)
     per_statement = max(1, min(500, _SQLITE_PARAMETERS // len(values[0])))

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy.orm import Session as OrmSession
+
+from app.core import events
 
 # In CI every test must run: a missing PostgreSQL, Alertmanager or browser fails the run.
 STRICT = os.environ.get("FIRELANE_TEST_STRICT", "") not in ("", "0") or bool(os.environ.get("CI"))
@@ -17,3 +22,22 @@ def need(available: bool, what: str) -> None:
     if STRICT:
         pytest.fail(f"{what} is required when FIRELANE_TEST_STRICT/CI is set")
     pytest.skip(f"{what} is not available")
+
+
+@contextmanager
+def hearing(wants: events.Interest | None = None) -> Iterator[list[events.Event]]:
+    """Collect every event emitted in the block, as an in-transaction listener.
+
+    Without ``wants`` it reads every payload (events carry their cards' snapshots);
+    with it, it says which event types it reads, as the outbox does.
+    """
+    heard: list[events.Event] = []
+
+    def listen(_session: OrmSession, event: events.Event) -> None:
+        heard.append(event)
+
+    events.on_emit(listen, wants=wants)
+    try:
+        yield heard
+    finally:
+        events.remove(listen)

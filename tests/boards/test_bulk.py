@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from app.boards import cards
@@ -21,6 +20,7 @@ from app.boards.service import create_board
 from app.core import clock, events
 from app.core.db import Database, pk
 from tests.boards.conftest import new_card
+from tests.support import hearing
 
 ACTOR = "alert:bench"
 
@@ -35,13 +35,8 @@ def manual() -> Iterator[clock.ManualClock]:
 @pytest.fixture(autouse=True)
 def _everything_heard() -> Iterator[None]:
     """A listener that reads every payload: events carry their cards' snapshots."""
-
-    def listen(_session: OrmSession, _event: events.Event) -> None:
-        return None
-
-    events.on_emit(listen)
-    yield
-    events.remove(listen)
+    with hearing():
+        yield
 
 
 def _board(session: Session, slug: str) -> tuple[Board, dict[str, int]]:

@@ -7,13 +7,12 @@ import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session as OrmSession
 
-from app.core import events
 from app.hooks.loop import DeliveryLoop
 from app.hooks.outbox import _random_uuids
 from tests.hooks.conftest import new_card, subscribe
 from tests.hooks.receiver import Receiver
+from tests.support import hearing
 
 
 def test_outbox_uuids_are_random_version_4_uuids_as_uuid_writes_them() -> None:
@@ -35,14 +34,8 @@ def test_card_events_carry_the_snapshot_only_where_somebody_hears_them(
     loop: DeliveryLoop,
     receiver: Receiver,
 ) -> None:
-    emitted: list[events.Event] = []
-
-    def capture(_session: OrmSession, event: events.Event) -> None:
-        emitted.append(event)
-
     # Hears every event, reads no payload: it does not make anybody want one.
-    events.on_emit(capture, wants=lambda _session, _type: False)
-    try:
+    with hearing(wants=lambda _session, _type: False) as emitted:
         subscribe(admin, receiver.url, ["card.moved"])
         card = new_card(member, board, "Rotate certs")
         moved = member.post(
@@ -50,8 +43,6 @@ def test_card_events_carry_the_snapshot_only_where_somebody_hears_them(
             json={"version": card["version"], "column_id": board["columns"]["Doing"]},
         )
         assert moved.status_code == 200, moved.text
-    finally:
-        events.remove(capture)
     shown = {name: value for name, value in moved.json().items() if name != "warnings"}
     by_type = {event.type: event for event in emitted}
     assert "card" not in by_type["card.created"].data  # nobody hears card.created

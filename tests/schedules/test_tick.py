@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
-from app.core import events
 from app.core.clock import ManualClock
 from app.core.db import Database
 from app.schedules.jobs import tick
 from tests.schedules.conftest import chore_cards, create_schedule, occurrences, run_until
+from tests.support import hearing
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -29,13 +29,7 @@ def test_daily_chore_card_appears_on_time_with_its_template(
     db: Database,
     manual_clock: ManualClock,
 ) -> None:
-    heard: list[events.Event] = []
-
-    def listen(_session: object, event: events.Event) -> None:
-        heard.append(event)
-
-    events.on_emit(listen)
-    try:
+    with hearing() as heard:
         schedule = create_schedule(
             admin, board, timezone="Europe/Berlin", title="Rotate certs {date} ({weekday})"
         )
@@ -47,8 +41,6 @@ def test_daily_chore_card_appears_on_time_with_its_template(
         report = tick(db)
         assert (report.schedules, report.created, report.skipped, report.missed) == (1, 1, 0, 0)
         assert tick(db).schedules == 0  # a second tick at the same moment does nothing
-    finally:
-        events.remove(listen)
     (card,) = chore_cards(member, board)
     assert card["title"] == "Rotate certs 2026-03-02 (Monday)"
     assert card["kind"] == "maintenance" and card["priority"] == "high"

@@ -14,7 +14,10 @@ setups without a writer: ``firelane serve`` (one process) or, with ``--workers N
 Three runs: a no-op FastAPI app that only parses and validates the same payload (in
 ``--noop-workers`` processes, by default one per core: the machine's ceiling), then
 Firelane with one key (every request repeats the same alert) and with distinct keys
-(every request opens a new card). Each server first gets ``--warmup`` seconds of one-key
+(every request opens a new card). For each Firelane run it also prints the CPU time each
+process used per alert (read from /proc): the HTTP process, its children (the ingest
+writer) and, on PostgreSQL, the server's processes (all of this machine's, so run it on an
+otherwise quiet server). Each server first gets ``--warmup`` seconds of one-key
 load, not measured (a fresh process compiles its statements and fills its caches). The
 database is emptied of nothing between runs: the distinct-keys run adds to a board that
 already holds the one-key card. The server's output goes to ``server.log`` in the working
@@ -221,6 +224,35 @@ def _parse(output: str) -> dict[str, float]:
     }
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes(server: int, postgres: bool) -> dict[str, list[int]]:
+    """Firelane's processes by role (the serving process, its children), and PostgreSQL's."""
+    children = Path(f"/proc/{server}/task/{server}/children").read_text().split()
+    found = {"http": [server], "children": [int(pid) for pid in children]}
+    if postgres:
+        listing = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
+        found["postgres"] = [int(pid) for pid in listing.stdout.split()]
+    return found
+
+
+def _cpu(processes: dict[str, list[int]]) -> dict[str, float]:
+    used: dict[str, float] = {}
+    for role, pids in processes.items():
+        total = 0.0
+        for pid in pids:
+            try:
+                total += _cpu_seconds(pid)
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # a PostgreSQL backend that has ended
+        used[role] = total
+    return used
+
+
 def _count(url: str) -> tuple[int, int, int]:
     from sqlalchemy import text
 
@@ -291,6 +323,7 @@ def main() -> None:
         f"after {args.warmup}s of warm-up"
     )
     results: dict[str, dict[str, float]] = {}
+    spent: dict[str, tuple[dict[str, float], dict[str, float], float]] = {}
     port = _free_port()
     log = workdir / "server.log"
     noop = _uvicorn(["--factory", "ingest:noop_app"], port, args.noop_workers)
@@ -311,22 +344,37 @@ def main() -> None:
     try:
         if args.warmup:  # with the one key: the distinct keys of the run stay new
             _wrk(port, path, token, distinct=False, **warm)
+        processes = _processes(server.pid, postgres=backend == "postgresql")
         before = _settled(url)
+        cpu_before = _cpu(processes)
         results["firelane, one key"] = one = _wrk(port, path, token, distinct=False, **load)
+        cpu_middle = _cpu(processes)
         middle = _settled(url)
+        cpu_settled = _cpu(processes)
         results["firelane, distinct keys"] = many = _wrk(port, path, token, distinct=True, **load)
+        cpu_after = _cpu(processes)
         after = _settled(url)
+        spent["one key"] = (cpu_before, cpu_middle, one["requests"])
+        spent["distinct keys"] = (cpu_settled, cpu_after, many["requests"])
     finally:
         server.terminate()
         server.wait()
-    noop = results["no-op (parse + validate)"]["rate"]
+    ceiling = results["no-op (parse + validate)"]["rate"]
     print(f"{'run':<28}{'alerts/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'of no-op':>10}{'non-2xx':>9}")
     for name, figures in results.items():
-        share = figures["rate"] / noop if noop else 0
+        share = figures["rate"] / ceiling if ceiling else 0
         print(
             f"{name:<28}{figures['rate']:>10.0f}{figures['p50']:>9.1f}{figures['p99']:>9.1f}"
             f"{share:>9.0%}{figures['errors']:>9.0f}"
         )
+    # Where the time goes: each process's CPU time during the run, per request wrk sent.
+    for name, (start, end, sent) in spent.items():
+        parts = ", ".join(
+            f"{role} {1000 * (end[role] - start[role]) / max(sent, 1):.3f}"
+            for role in start
+            if start[role] or end[role]
+        )
+        print(f"cpu ms per alert, {name}: {parts}")
     # Every 2xx must be on disk: the database holds at least what wrk was answered (more
     # when requests still in flight as wrk stopped were stored after it stopped counting).
     print(

@@ -151,8 +151,9 @@ def record(
     session.flush()
     payload: dict[str, Any] = {"card": card_snapshot(card)} if events.wanted(session, type) else {}
     payload.update(
-        changes=row.changes, from_column_id=from_column_id, to_column_id=to_column_id, **row.data
+        {"changes": row.changes, "from_column_id": from_column_id, "to_column_id": to_column_id}
     )
+    payload.update(row.data)
     events.emit(
         session,
         events.Event(
@@ -228,11 +229,13 @@ def write_events(session: Session, entries: Sequence[Entry]) -> list[int]:
         if want:
             payload["card"] = entry.card() if callable(entry.card) else entry.card
         payload.update(
-            changes={},
-            from_column_id=entry.from_column_id,
-            to_column_id=entry.to_column_id,
-            **entry.data,
+            {
+                "changes": {},
+                "from_column_id": entry.from_column_id,
+                "to_column_id": entry.to_column_id,
+            }
         )
+        payload.update(entry.data)
         events.emit(
             session,
             events.Event(

@@ -317,19 +317,17 @@ def insert_returning_ids(
         return []
     if session.get_bind().dialect.name == "postgresql":
         ids = _postgres_insert(session, table, rows, number=True)
-        if len(ids) != len(rows):
-            raise RuntimeError(f"{table.name}: {len(rows)} rows inserted, {len(ids)} ids returned")
-        return ids
-    connection, head, marks, values = _sqlite_rows(session, table, rows)
-    per_statement = max(1, min(500, _SQLITE_PARAMETERS // len(values[0])))
-    ids = []
-    for start in range(0, len(values), per_statement):
-        chunk = values[start : start + per_statement]
-        statement = head + ", ".join([marks] * len(chunk)) + " RETURNING id"
-        flat = tuple(value for row in chunk for value in row)
-        ids += sorted(
-            int(row_id) for row_id in connection.exec_driver_sql(statement, flat).scalars()
-        )
+    else:
+        connection, head, marks, values = _sqlite_rows(session, table, rows)
+        per_statement = max(1, min(500, _SQLITE_PARAMETERS // len(values[0])))
+        ids = []
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            statement = head + ", ".join([marks] * len(chunk)) + " RETURNING id"
+            flat = tuple(value for row in chunk for value in row)
+            ids += sorted(
+                int(row_id) for row_id in connection.exec_driver_sql(statement, flat).scalars()
+            )
     if len(ids) != len(rows):
         raise RuntimeError(f"{table.name}: {len(rows)} rows inserted, {len(ids)} ids returned")
     return ids

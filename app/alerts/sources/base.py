@@ -71,8 +71,8 @@ class NormalisedAlert:
             description,
             labels,
             annotations,
-            _moment(starts_at),
-            _moment(ends_at),
+            _from_micros(starts_at),
+            _from_micros(ends_at),
             [Link(rel, url) for rel, url in links],
             key_generated,
         )
@@ -86,7 +86,7 @@ def _micros(value: datetime | None) -> int | None:
     return None if value is None else (value - _EPOCH) // _MICROSECOND
 
 
-def _moment(micros: int | None) -> datetime | None:
+def _from_micros(micros: int | None) -> datetime | None:
     return None if micros is None else _EPOCH + timedelta(microseconds=micros)
 
 

@@ -17,11 +17,12 @@ from typing import Annotated, Any, Protocol
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
-from pydantic_core import to_json
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
+
+from app.core.jsontext import dumps_text
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -88,10 +89,18 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=8,
             max_overflow=32,
+            json_serializer=dumps_text,
         )
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return sa.create_engine(
+        url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        json_serializer=dumps_text,
+    )
 
 
 @dataclass
@@ -227,7 +236,7 @@ def _sqlite_binder(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] |
         def json_text(value: Any) -> str | None:
             if value is None and none_as_null:
                 return None
-            return to_json(value).decode()
+            return dumps_text(value)
 
         return json_text
     processor: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(

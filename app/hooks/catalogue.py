@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic_core import to_json
 
 from app.core.events import Event
+from app.core.jsontext import dumps
 
 CATALOGUE_VERSION = 1
 
@@ -296,4 +296,4 @@ def envelope_json(event: Event, event_uuid: str) -> str:
         "event_id": event.event_id,
         "data": event.data,
     }
-    return to_json(body).decode()
+    return dumps(body).decode()

@@ -12,10 +12,10 @@ in ``flush_events``; so the events come in the order the signals caused them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache, partial
+from functools import partial
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -32,7 +32,7 @@ from app.alerts.models import (
 from app.alerts.openings import Opening, opening, write_openings
 from app.alerts.severity import priority_for
 from app.alerts.sources.base import NormalisedAlert
-from app.boards.activity import Actor, Entry, card_snapshot, write_events
+from app.boards.activity import Actor, Entry, Once, card_snapshot, write_events
 from app.boards.cards import change_card, place_card
 from app.boards.exceptions import WipLimitReached
 from app.boards.models import BoardColumn, Card, Priority
@@ -224,7 +224,7 @@ class AlertBook:
         self.session.flush()
         # One snapshot per card, as the card is now (as record_many takes them), taken by
         # write_events right away if anybody wants it.
-        snapshots: dict[int, Callable[[], dict[str, Any]]] = {}
+        snapshots: dict[int, Once] = {}
         entries: list[Entry] = []
         for pending in self._pending:
             card = pending.card
@@ -238,10 +238,10 @@ class AlertBook:
             snapshot = snapshots.get(card_id)
             if snapshot is None:
                 if loaded is not None:
-                    snapshot = cache(partial(card_snapshot, loaded))
+                    snapshot = Once(partial(card_snapshot, loaded))
                 else:
                     assert isinstance(card, Opening)
-                    snapshot = cache(card.snapshot)
+                    snapshot = Once(card.snapshot)
                 snapshots[card_id] = snapshot
             data = {"alert": {"id": pending.alert.id, **pending.facts}}
             entries.append(Entry(card_id, board_id, pending.type, pending.actor, snapshot, data))

@@ -20,6 +20,7 @@ from sqlmodel import JSON, Field, SQLModel
 from app.boards.models import CARD_SUMMARIES, Card
 from app.core.clock import now
 from app.core.db import UTCDateTime
+from app.core.jsontext import enum_value, time_text
 
 
 class IntegrationKind(StrEnum):
@@ -241,6 +242,21 @@ _SUMMARY = (
 def summary_of(values: Callable[[str], Any]) -> dict[str, Any]:
     """The ``alert`` object of a card's JSON, from a getter of the alert's column values."""
     return {name: values(column) for name, column in _SUMMARY}
+
+
+_SUMMARY_TIMES = frozenset(name for name, _ in _SUMMARY if name.endswith("_at"))
+
+
+def summary_json(values: Callable[[str], Any]) -> dict[str, Any]:
+    """``summary_of`` made of JSON's types (as ``jsonable`` answers), converted field by field.
+
+    Labels, annotations and links are stored as JSON documents already.
+    """
+    summary = summary_of(values)
+    for name in _SUMMARY_TIMES:
+        summary[name] = time_text(summary[name])
+    summary["status"] = enum_value(summary["status"])
+    return summary
 
 
 def alert_summary(card: Card) -> dict[str, Any] | None:

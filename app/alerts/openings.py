@@ -15,12 +15,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.alerts.models import Alert, AlertStatus, Integration, summary_of
+from app.alerts.models import Alert, AlertStatus, Integration, summary_json
 from app.alerts.severity import priority_for
 from app.alerts.sources.base import NormalisedAlert
 from app.boards.bulk import CardSpec, OpenedCard, open_cards
 from app.boards.models import CardKind
 from app.core.db import insert_returning_ids, pk
+from app.core.jsontext import Document
 
 _ALERT = Alert.__table__  # type: ignore[attr-defined]
 
@@ -38,10 +39,10 @@ class Opening:
     def card_id(self) -> int | None:
         return self.card.id if self.card is not None else None
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> Document:
         """The card's JSON with its alert, as written (nothing changed either since)."""
         assert self.card is not None, "settled"
-        return self.card.snapshot(alert=summary_of(self.values.__getitem__))
+        return self.card.snapshot(alert=summary_json(self.values.__getitem__))
 
 
 def _card_text(signal: NormalisedAlert, integration: Integration) -> str:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import partial
 from typing import Any
 
-from pydantic_core import to_jsonable_python
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
@@ -15,6 +14,7 @@ from app.boards.models import Card, CardEvent
 from app.core import events
 from app.core.clock import now
 from app.core.db import insert_returning_ids, pk
+from app.core.jsontext import Document, enum_value, jsonable, plain_document, time_text
 from app.core.pagination import decode_cursor, encode_cursor, split_page
 
 # A user, or the name of what acted for nobody in particular ("rule:3", "schedule:7").
@@ -57,50 +57,46 @@ def card_json(
     checklist: list[dict[str, Any]],
     links: list[dict[str, Any]],
     alert: dict[str, Any] | None,
-) -> dict[str, Any]:
+) -> Document:
     """Return a card as ``CardPublic`` renders it in JSON, from its column values and parts.
 
     The one place that shape is built for events: from ORM cards (``card_snapshot``) and
     from rows written in bulk (``app.boards.bulk``), so the two cannot drift apart;
-    tests compare it with ``CardPublic``. Far cheaper than validating a pydantic model.
+    tests compare it with ``CardPublic``. Far cheaper than validating a pydantic model;
+    encoded once, and that text is what every event and envelope embedding it copies.
+    ``checklist`` and ``links`` hold JSON's types only (item times as ``time_text``).
     """
     archived_at, done_at = values["archived_at"], values["done_at"]
     status = "archived" if archived_at is not None else "done" if done_at is not None else "open"
-    document = {
+    values_ = {
         "id": values["id"],
         "board_id": values["board_id"],
         "column_id": values["column_id"],
         "title": values["title"],
         "description": values["description"],
-        "kind": values["kind"],
-        "priority": values["priority"],
+        "kind": enum_value(values["kind"]),
+        "priority": enum_value(values["priority"]),
         "labels": labels,
         "assignee_id": values["assignee_id"],
         "assignee": assignee,
-        "due_at": values["due_at"],
+        "due_at": time_text(values["due_at"]),
         "rank": values["rank"],
         "version": values["version"],
         "status": status,
-        "created_at": values["created_at"],
-        "updated_at": values["updated_at"],
-        "started_at": values["started_at"],
-        "done_at": done_at,
-        "archived_at": archived_at,
+        "created_at": time_text(values["created_at"]),
+        "updated_at": time_text(values["updated_at"]),
+        "started_at": time_text(values["started_at"]),
+        "done_at": time_text(done_at),
+        "archived_at": time_text(archived_at),
         "time_spent_minutes": values["time_spent_minutes"],
         "checklist": checklist,
         "links": links,
-        "alert": alert,
+        "alert": None if alert is None else jsonable(alert),
     }
-    converted: dict[str, Any] = jsonable(document)
-    return converted
+    return plain_document(values_)
 
 
-def jsonable(value: Any) -> Any:
-    """A copy of ``value`` with times and enums as pydantic writes them in JSON."""
-    return to_jsonable_python(value)
-
-
-def card_snapshot(card: Card) -> dict[str, Any]:
+def card_snapshot(card: Card) -> Document:
     """Return the card as ``CardPublic`` renders it in JSON (the ``card`` of its events)."""
     return card_json(
         {name: getattr(card, name) for name in CARD_COLUMNS},
@@ -111,7 +107,7 @@ def card_snapshot(card: Card) -> dict[str, Any]:
                 "id": item.id,
                 "text": item.text,
                 "done": item.done,
-                "done_at": item.done_at,
+                "done_at": time_text(item.done_at),
                 "done_by": item.done_by,
             }
             for item in card.checklist
@@ -172,6 +168,25 @@ def record(
 
 # A card's snapshot, or how to take it (``write_events`` takes it only if it is wanted).
 Snapshot = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
+class Once:
+    """Take a snapshot the first time it is asked for; answer that one ever after.
+
+    A card's events in one transaction share it (cheaper than ``functools.cache``,
+    made for every card whether it is taken or not).
+    """
+
+    __slots__ = ("_take", "_taken")
+
+    def __init__(self, take: Callable[[], Document]) -> None:
+        self._take = take
+        self._taken: Document | None = None
+
+    def __call__(self) -> Document:
+        if self._taken is None:
+            self._taken = self._take()
+        return self._taken
 
 
 @dataclass(slots=True)
@@ -272,12 +287,12 @@ def record_many(session: Session, entries: Sequence[Pending]) -> list[int]:
     if not entries:
         return []
     session.flush()
-    snapshots: dict[int, Callable[[], dict[str, Any]]] = {}
+    snapshots: dict[int, Once] = {}
     written: list[Entry] = []
     for entry in entries:
         card_id = pk(entry.card)
         if card_id not in snapshots:
-            snapshots[card_id] = cache(partial(card_snapshot, entry.card))
+            snapshots[card_id] = Once(partial(card_snapshot, entry.card))
         written.append(
             Entry(
                 card_id=card_id,

@@ -20,11 +20,12 @@ from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from app.boards import rank
-from app.boards.activity import Actor, Entry, actor_fields, card_json, jsonable, write_events
+from app.boards.activity import Actor, Entry, actor_fields, card_json, write_events
 from app.boards.exceptions import ColumnNotFound, WipLimitReached
 from app.boards.models import BoardColumn, Card, CardKind, CardLabel, CardLink, Priority
 from app.core.clock import now
 from app.core.db import insert_returning_ids, insert_rows
+from app.core.jsontext import Document, amend
 
 _CARD = Card.__table__  # type: ignore[attr-defined]
 _LABEL = CardLabel.__table__  # type: ignore[attr-defined]
@@ -77,8 +78,8 @@ class OpenedCard:
     values: dict[str, Any]
     labels: list[str]
     links: list[dict[str, Any]] = field(default_factory=list)
-    # The card.created event's snapshot, kept: later snapshots differ only in the alert.
-    created: dict[str, Any] | None = None
+    # The card.created event's snapshot, kept: later snapshots differ only in links and alert.
+    created: Document | None = None
 
     @property
     def id(self) -> int:
@@ -90,8 +91,11 @@ class OpenedCard:
         column_id: int = self.values["column_id"]
         return column_id
 
-    def snapshot(self, *, alert: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The card as ``CardPublic`` renders it, while nothing else has changed it."""
+    def snapshot(self, *, alert: dict[str, Any] | None = None) -> Document:
+        """The card as ``CardPublic`` renders it, while nothing else has changed it.
+
+        ``alert``: the card's ``alert`` object, made of JSON's types (times as text).
+        """
         if self.created is None:
             self.created = card_json(
                 self.values, labels=self.labels, assignee=None, checklist=[], links=[], alert=None
@@ -99,8 +103,7 @@ class OpenedCard:
         if alert is None and not self.links:
             return self.created
         # The links are made after the card.created event; the rest is as it was then.
-        links = [dict(link) for link in self.links]
-        return {**self.created, "links": links, "alert": jsonable(alert)}
+        return amend(self.created, {"links": self.links, "alert": alert})
 
 
 @dataclass(slots=True)

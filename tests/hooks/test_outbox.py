@@ -15,16 +15,26 @@ from tests.hooks.receiver import Receiver
 from tests.support import hearing
 
 
-def test_outbox_uuids_are_random_version_4_uuids_as_uuid_writes_them() -> None:
-    drawn = _random_uuids(2000)
-    assert len(set(drawn)) == 2000
+def test_outbox_uuids_are_distinct_version_4_uuids_as_uuid_writes_them() -> None:
+    drawn = _random_uuids(2000) + _random_uuids(2000)
+    assert len(set(drawn)) == 4000
     for text in drawn:
         parsed = uuid.UUID(text)
         assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
         assert str(parsed) == text
-    # Every variant digit turns up (its two free bits are random too).
-    assert {text[19] for text in drawn} == set("89ab")
+    # Calls start from random UUIDs: every variant digit turns up.
+    assert {_random_uuids(1)[0][19] for _ in range(200)} == set("89ab")
     assert _random_uuids(0) == []
+
+
+def test_outbox_uuids_count_on_across_the_last_48_bits() -> None:
+    first, *rest = _random_uuids(3)
+    assert [uuid.UUID(text).int >> 48 for text in rest] == [uuid.UUID(first).int >> 48] * 2
+    low = uuid.UUID(first).int & ((1 << 48) - 1)
+    assert [uuid.UUID(text).int & ((1 << 48) - 1) for text in rest] == [
+        (low + 1) % (1 << 48),
+        (low + 2) % (1 << 48),
+    ]
 
 
 def test_card_events_carry_the_snapshot_only_where_somebody_hears_them(

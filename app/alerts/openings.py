@@ -42,7 +42,7 @@ class Opening:
     def snapshot(self) -> Document:
         """The card's JSON with its alert, as written (nothing changed either since)."""
         assert self.card is not None, "settled"
-        return self.card.snapshot(alert=summary_json(self.values.__getitem__))
+        return self.card.snapshot(alert=summary_json(self.values))
 
 
 def _card_text(signal: NormalisedAlert, integration: Integration) -> str:

@@ -10,8 +10,8 @@ so the output never differs from ``pydantic_core.to_json`` in meaning (a test co
 them), except that infinities are written as null, as NaN is (pydantic writes
 ``Infinity``, which is not JSON).
 
-A ``Document`` (a card's snapshot) keeps the text it was read from: every event and
-envelope that embeds it copies that text instead of encoding the document again.
+A ``Document`` (a card's snapshot) keeps its own text: every event and envelope that
+embeds it copies that text instead of encoding the document again.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pydantic_core import to_json, to_jsonable_python
 
 
 class Document(dict[str, Any]):
-    """A JSON object read from ``text``, written back as that text: do not change it."""
+    """A JSON object and its text, written as that text wherever embedded: do not change it."""
 
     __slots__ = ("text",)
 
@@ -87,15 +87,6 @@ def jsonable(value: Any) -> Any:
         return orjson.loads(_orjson(value))
     except orjson.JSONEncodeError:  # read back, a large integer would become a float
         return to_jsonable_python(value)
-
-
-def document(value: dict[str, Any]) -> Document:
-    """``jsonable(value)`` as a ``Document``: encoded once, its text reused when embedded."""
-    try:
-        text = _orjson(value)
-    except orjson.JSONEncodeError:
-        return Document(to_jsonable_python(value), to_json(value))
-    return Document(orjson.loads(text), text)
 
 
 def plain_document(value: dict[str, Any]) -> Document:

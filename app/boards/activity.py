@@ -166,6 +166,44 @@ def record(
     return row
 
 
+def sent_events(session: Session, event_ids: Sequence[int]) -> dict[int, events.Event]:
+    """Card events by id as webhooks get them, rendered later than they were emitted.
+
+    What the event did is its ``card_event`` row's (``record`` and ``write_events`` emit
+    exactly that); its ``card`` is the card as it is now. Card events that are gone (their
+    board was deleted) are left out.
+    """
+    if not event_ids:
+        return {}
+    rows = session.exec(select(CardEvent).where(col(CardEvent.id).in_(sorted(set(event_ids)))))
+    found = list(rows)
+    card_ids = sorted({row.card_id for row in found})
+    cards = session.exec(select(Card).where(col(Card.id).in_(card_ids)))
+    snapshots = {pk(card): card_snapshot(card) for card in cards}
+    sent: dict[int, events.Event] = {}
+    for row in found:
+        snapshot = snapshots.get(row.card_id)
+        if snapshot is None:
+            continue
+        payload: dict[str, Any] = {
+            "card": snapshot,
+            "changes": row.changes,
+            "from_column_id": row.from_column_id,
+            "to_column_id": row.to_column_id,
+        }
+        payload.update(row.data)
+        sent[pk(row)] = events.Event(
+            type=row.type,
+            occurred_at=row.created_at,
+            board_id=row.board_id,
+            card_id=row.card_id,
+            actor=row.actor,
+            data=payload,
+            event_id=pk(row),
+        )
+    return sent
+
+
 # A card's snapshot, or how to take it (``write_events`` takes it only if it is wanted).
 Snapshot = dict[str, Any] | Callable[[], dict[str, Any]]
 

@@ -15,7 +15,7 @@ from app.auth.models import User
 from app.boards import activity, cards
 from app.boards.models import Board, BoardColumn, Card, CardKind, CardLink, Comment, Priority
 from app.core.db import pk
-from app.hooks import actions, templates
+from app.hooks import actions, fanout, templates
 from app.hooks.actions import ActionFailed, DeliveryOutcome, RunContext
 from app.hooks.exceptions import InvalidRule
 
@@ -197,7 +197,8 @@ def record_web_request(session: Session, outcome: DeliveryOutcome) -> None:
 
 
 def install() -> None:
-    """Register the card actions and the web-request outcome recorder with hooks."""
+    """Register the card actions, the web-request outcome recorder and the card events'
+    renderer with hooks."""
     actions.register("move_card", MoveCard())
     actions.register("assign", Assign())
     actions.register("add_label", ChangeLabels(add=True))
@@ -206,3 +207,4 @@ def install() -> None:
     actions.register("comment", AddComment())
     actions.register("create_linked_card", CreateLinkedCard())
     actions.on_delivery_finished(record_web_request)
+    fanout.render_card_events_with(activity.sent_events)

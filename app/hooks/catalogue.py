@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.core.events import Event
 from app.core.jsontext import dumps
 
-CATALOGUE_VERSION = 1
+CATALOGUE_VERSION = 2
 
 CardKindName = Literal["fire", "maintenance", "change", "project", "automation"]
 PriorityName = Literal["low", "medium", "high", "urgent"]
@@ -42,7 +42,11 @@ class CardLinkSnapshot(_Shape):
 
 
 class CardSnapshot(_Shape):
-    """The card as it was when the event happened (the same shape as GET /cards/{id})."""
+    """The card (the same shape as GET /cards/{id}) as it is when the event's deliveries are
+    written, moments after the event: a later change may already show (two quick moves
+    both show the second column). What the event itself did is in its other fields
+    (`changes`, `from_column_id`, `to_column_id`, `alert`, ...), as it happened. Rules read
+    the card as the event left it."""
 
     id: int
     board_id: int

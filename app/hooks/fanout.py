@@ -12,6 +12,13 @@ recipients of an event are exactly the webhooks subscribed in its transaction: o
 created later never gets it, one deactivated later still gets it, one deleted gets
 nothing.
 
+A card event's row has no body yet: its transaction wrote only the row's keys (rendering
+the card and the envelope for webhooks was most of what a fire's webhooks cost it). The
+fan-out writes it first, from the ``card_event`` row (what the event did) and the card
+as it is now, through the renderer the boards domain registers (``render_card_events_with``;
+hooks imports no other domain). An event whose card event is gone by then (its board was
+deleted) gets no deliveries.
+
 PostgreSQL: the loop skips events another process is fanning out (``SKIP LOCKED``);
 readers wait for them (``FOR UPDATE``), so that what they list is complete.
 """
@@ -19,12 +26,16 @@ readers wait for them (``FOR UPDATE``), so that what they list is complete.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
+from sqlalchemy import update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from app.core.db import Database
+from app.core.events import Event
+from app.hooks.catalogue import envelope_json
 from app.hooks.models import FAN_OUT, HookEvent
 
 logger = logging.getLogger("firelane.hooks")
@@ -71,6 +82,22 @@ _STATEMENTS = {
 }
 
 
+# Card events by id, as webhooks get them (their card as it is now); the ids of card
+# events that are gone are left out.
+CardEventRenderer = Callable[[Session, Sequence[int]], dict[int, Event]]
+_renderer: list[CardEventRenderer] = []
+
+
+def render_card_events_with(renderer: CardEventRenderer) -> None:
+    """Register how card events are rendered (the boards domain does, when wired)."""
+    _renderer[:] = [renderer]
+
+
+def renders_card_events() -> bool:
+    """Whether card events can be left for the fan-out to render (a renderer is registered)."""
+    return bool(_renderer)
+
+
 def waiting(session: Session) -> bool:
     """Tell whether committed events still wait for their deliveries (a cheap read)."""
     query = select(HookEvent.id).where(FAN_OUT).limit(1)
@@ -84,16 +111,44 @@ def fan_out(session: Session, *, limit: int = CHUNK, wait: bool = False) -> int:
     skip them once it commits) instead of passing them by. Answer how many events.
     """
     query = (
-        select(HookEvent.id)
+        select(HookEvent.id, HookEvent.uuid, HookEvent.card_event_id, HookEvent.depth)
         .where(FAN_OUT)
         .order_by(col(HookEvent.id))
         .limit(limit)
         .with_for_update(skip_locked=not wait)
     )
-    ids = [event_id for event_id in session.exec(query) if event_id is not None]
+    rows = session.exec(query).all()
+    gone = _render(session, [row for row in rows if row[2] is not None])
+    ids = [row[0] for row in rows if row[0] is not None and row[0] not in gone]
     if ids:
         _write(session.connection(), ids)
-    return len(ids)
+    return len(rows)
+
+
+def _render(session: Session, rows: Sequence[tuple[int | None, str, int | None, int]]) -> set[int]:
+    """Write the bodies of card events that have none; answer the ids of those now gone."""
+    if not rows:
+        return set()
+    if not _renderer:
+        raise RuntimeError("card events wait for their bodies and no renderer is registered")
+    rendered = _renderer[0](session, [row[2] for row in rows if row[2] is not None])
+    bodies: list[dict[str, object]] = []
+    gone: set[int] = set()
+    for event_id, event_uuid, card_event_id, depth in rows:
+        assert event_id is not None and card_event_id is not None
+        event = rendered.get(card_event_id)
+        if event is None:
+            gone.add(event_id)
+        else:
+            body = envelope_json(replace(event, depth=depth), event_uuid)
+            bodies.append({"id": event_id, "body": body})
+    if bodies:
+        session.execute(update(HookEvent), bodies)
+    if gone:
+        logger.info("%d event(s) dropped: their card events are gone", len(gone))
+        query = update(HookEvent).where(col(HookEvent.id).in_(sorted(gone))).values(recipients=None)
+        session.execute(query.execution_options(synchronize_session=False))
+    return gone
 
 
 def _write(connection: Connection, ids: Sequence[int]) -> None:

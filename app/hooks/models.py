@@ -94,7 +94,11 @@ class RuleRun(SQLModel, table=True):
 
 
 class HookEvent(SQLModel, table=True):
-    """An event as webhooks get it: the envelope's JSON, written once for every subscriber."""
+    """An event as webhooks get it: the envelope's JSON, written once for every subscriber.
+
+    A card event's envelope is written by the fan-out, from its ``card_event`` row and the
+    card as it is then (``fanout``): its transaction writes only this row's keys.
+    """
 
     __tablename__ = "hook_event"
     # Holds only the events whose deliveries are still to be written: a handful.
@@ -108,7 +112,10 @@ class HookEvent(SQLModel, table=True):
     occurred_at: datetime = Field(sa_type=UTCDateTime)
     board_id: int | None = None
     card_id: int | None = None
-    body: str = Field(sa_type=sa.Text)
+    # The card event it tells, if its body is written by the fan-out (no foreign key: a
+    # board's deletion may take the card event first; the fan-out then drops the event).
+    card_event_id: int | None = None
+    body: str | None = Field(default=None, sa_type=sa.Text)
     # The ids of the webhooks subscribed to it in its transaction, as a JSON list,
     # until its deliveries are written (then null).
     recipients: str | None = Field(default=None, sa_type=sa.Text)

@@ -7,8 +7,10 @@ type none of them hears are emitted without the card's snapshot (``events.wanted
 which is most of what emitting costs. Just before the transaction commits, the rules run
 if any queued event triggers one (see ``rules``), then every event the transaction
 emitted, its rules' events included, that some webhook wants gets one ``hook_event``
-row: its envelope (built once) and its recipients, the webhooks read for this
-transaction. That is all the request path writes,
+row: its recipients, the webhooks read for this transaction, and its envelope, built
+once; a card event's envelope (the card rendered, by far the costliest part) is left to
+``fanout``, which renders it from the ``card_event`` row, so that webhooks alone never
+make a card event take the card's snapshot. That is all the request path writes,
 however many webhooks there are; ``fanout`` turns each row into one delivery per
 recipient. Events of a rolled-back savepoint (a failed rule run) get none.
 """
@@ -29,7 +31,7 @@ from sqlmodel import Session
 
 from app.core import events
 from app.core.db import insert_rows
-from app.hooks import rules, wakeup
+from app.hooks import fanout, rules, wakeup
 from app.hooks.catalogue import ALL, EVENT_TYPES, envelope_json
 from app.hooks.models import HookEvent
 
@@ -136,6 +138,7 @@ def write_outbox(
     rows = []
     queued = 0
     uuids = _random_uuids(len(emitted))
+    deferred = fanout.renders_card_events()
     for event, event_uuid in zip(emitted, uuids, strict=True):
         key = (event.type, event.board_id)
         found = matches.get(key)
@@ -145,6 +148,8 @@ def write_outbox(
         recipients, count = found
         if not count:
             continue
+        # A card event (event_id) is rendered by the fan-out, from its card_event row.
+        later = deferred and event.event_id is not None
         rows.append(
             {
                 "uuid": event_uuid,
@@ -152,7 +157,8 @@ def write_outbox(
                 "occurred_at": event.occurred_at,
                 "board_id": event.board_id,
                 "card_id": event.card_id,
-                "body": envelope_json(event, event_uuid),
+                "card_event_id": event.event_id if later else None,
+                "body": None if later else envelope_json(event, event_uuid),
                 "recipients": recipients,
                 "depth": event.depth,
             }
@@ -182,9 +188,12 @@ def _listeners(session: OrmSession) -> tuple[list[Subscription], frozenset[str]]
 
 
 def _wants(session: OrmSession, event_type: str) -> bool:
-    """Whether a webhook or a rule of this transaction hears events of this type."""
+    """Whether a rule (or, unless the fan-out renders card events, a webhook) of this
+    transaction reads the whole payload of events of this type."""
     subscriptions, triggers = _listeners(session)
-    return event_type in triggers or any(
+    if event_type in triggers:
+        return True
+    return not fanout.renders_card_events() and any(
         ALL in each.events or event_type in each.events for each in subscriptions
     )
 

@@ -8,9 +8,15 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from sqlmodel import col, select
+
+from app.core.db import Database
+from app.hooks import fanout
+from app.hooks.catalogue import envelope_json
 from app.hooks.loop import DeliveryLoop
+from app.hooks.models import HookEvent
 from app.hooks.outbox import _random_uuids
-from tests.hooks.conftest import new_card, subscribe
+from tests.hooks.conftest import events_of, make_rule, new_card, subscribe
 from tests.hooks.receiver import Receiver
 from tests.support import hearing
 
@@ -37,7 +43,12 @@ def test_outbox_uuids_count_on_across_the_last_48_bits() -> None:
     ]
 
 
-def test_card_events_carry_the_snapshot_only_where_somebody_hears_them(
+def _event_id(body: dict[str, Any]) -> int:
+    event_id: int = body["event_id"]
+    return event_id
+
+
+def test_card_events_carry_the_snapshot_only_where_a_rule_hears_them(
     admin: TestClient,
     member: TestClient,
     board: dict[str, Any],
@@ -53,11 +64,80 @@ def test_card_events_carry_the_snapshot_only_where_somebody_hears_them(
             json={"version": card["version"], "column_id": board["columns"]["Doing"]},
         )
         assert moved.status_code == 200, moved.text
-    shown = {name: value for name, value in moved.json().items() if name != "warnings"}
-    by_type = {event.type: event for event in emitted}
-    assert "card" not in by_type["card.created"].data  # nobody hears card.created
-    assert by_type["card.created"].data["to_column_id"] == card["column_id"]
-    assert by_type["card.moved"].data["card"] == shown
-    loop.run_once()
-    (delivered,) = receiver.requests
-    assert json.loads(delivered.body)["data"]["card"] == shown
+        # A rule on card.moved reads the card; this one never acts (no card is urgent).
+        make_rule(
+            admin,
+            trigger="card.moved",
+            conditions={"priority": ["urgent"]},
+            actions=[{"type": "add_label", "label": "never"}],
+        )
+        again = member.post(
+            f"/api/v1/cards/{card['id']}/move",
+            json={"version": moved.json()["version"], "column_id": board["columns"]["Todo"]},
+        )
+        assert again.status_code == 200, again.text
+    shown = {name: value for name, value in again.json().items() if name != "warnings"}
+    created, first, second = emitted
+    assert "card" not in created.data  # nobody hears card.created
+    assert created.data["to_column_id"] == card["column_id"]
+    # The webhook alone does not make the transaction render the card: the fan-out does.
+    assert "card" not in first.data
+    assert second.data["card"] == shown
+    assert loop.run_until_idle() == 2
+    # Sent concurrently: in the events' order once sorted.
+    bodies = sorted((json.loads(each.body) for each in receiver.requests), key=_event_id)
+    assert [body["data"]["card"] for body in bodies] == [shown, shown]
+    # The card as the rule saw it, the event as it happened, in the envelope as before.
+    assert bodies[1] == json.loads(envelope_json(second, bodies[1]["id"]))
+    assert [body["data"]["to_column_id"] for body in bodies] == [
+        board["columns"]["Doing"],
+        board["columns"]["Todo"],
+    ]
+
+
+def test_the_fan_out_renders_the_card_as_it_is_then_and_the_event_as_it_was(
+    admin: TestClient, member: TestClient, board: dict[str, Any], db: Database
+) -> None:
+    subscribe(admin, "http://127.0.0.1:9/hook", ["card.created", "card.updated"])
+    card = new_card(member, board, "Patch kernels")
+    renamed = member.patch(
+        f"/api/v1/cards/{card['id']}", json={"version": card["version"], "title": "Patch all"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    with db.session() as session:
+        waiting = session.exec(select(HookEvent).order_by(col(HookEvent.id))).all()
+        # The request path wrote the events' keys only: no body, no card rendered.
+        assert [(each.type, each.body) for each in waiting] == [
+            ("card.created", None),
+            ("card.updated", None),
+        ]
+        assert all(each.card_event_id is not None for each in waiting)
+        assert fanout.fan_out_all(session) == 2
+        session.commit()
+    listed = admin.get("/api/v1/deliveries", params={"limit": 10}).json()["items"]
+    assert len(listed) == 2
+    details = [admin.get(f"/api/v1/deliveries/{each['id']}").json() for each in listed]
+    bodies = {body["event"]: body for body in (json.loads(d["body"]) for d in details)}
+    shown = {name: value for name, value in renamed.json().items() if name != "warnings"}
+    assert bodies["card.created"]["data"]["card"] == shown  # the card as it is now
+    assert bodies["card.updated"]["data"]["changes"] == {"title": ["Patch kernels", "Patch all"]}
+    events = {each["type"]: each for each in events_of(member, card["id"])}
+    for name in ("card.created", "card.updated"):
+        assert bodies[name]["event_id"] == events[name]["id"]
+        assert bodies[name]["occurred_at"] == events[name]["created_at"]
+        assert bodies[name]["actor"] == events[name]["actor"]
+
+
+def test_events_of_a_board_deleted_before_their_fan_out_get_no_delivery(
+    admin: TestClient, member: TestClient, board: dict[str, Any], db: Database
+) -> None:
+    hook = subscribe(admin, "http://127.0.0.1:9/hook", ["*"])
+    new_card(member, board, "Rotate certs")
+    assert admin.delete(f"/api/v1/boards/{board['id']}").status_code == 204
+    with db.session() as session:
+        assert fanout.fan_out_all(session) == 1
+        session.commit()
+        (event,) = session.exec(select(HookEvent)).all()
+        assert event.recipients is None and event.body is None
+    listed = admin.get("/api/v1/deliveries", params={"webhook_id": hook["id"]}).json()
+    assert listed["items"] == []

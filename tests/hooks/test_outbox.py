@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
-
 from sqlmodel import col, select
 
 from app.core.db import Database

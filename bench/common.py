@@ -63,3 +63,33 @@ def serve(env: dict[str, str], *extra: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def processes(server: int, postgres: bool) -> dict[str, list[int]]:
+    """Firelane's processes by role (the serving process, its children), and PostgreSQL's."""
+    children = Path(f"/proc/{server}/task/{server}/children").read_text().split()
+    found = {"http": [server], "children": [int(pid) for pid in children]}
+    if postgres:
+        listing = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
+        found["postgres"] = [int(pid) for pid in listing.stdout.split()]
+    return found
+
+
+def cpu_used(found: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds used so far by each role's processes (ended ones no longer count)."""
+    used: dict[str, float] = {}
+    for role, pids in found.items():
+        total = 0.0
+        for pid in pids:
+            try:
+                total += cpu_seconds(pid)
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # a PostgreSQL backend that has ended
+        used[role] = total
+    return used

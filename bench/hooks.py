@@ -44,6 +44,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import cpu_used, processes  # noqa: E402 - after the path it needs
+
 SECRET_KEY = "bench-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway database
 
 # A receiver that counts what it gets, for ``uvicorn --factory hooks:receiver_app``.
@@ -184,7 +186,7 @@ def _queue(db: Any, count: int, batch: int = 500) -> None:
 
 
 def bench_deliveries(url: str, count: int) -> None:
-    from app.auth.models import User
+    from app.auth.models import Role, User
     from app.core.config import Settings
     from app.core.db import Database
     from app.hooks import service
@@ -201,13 +203,13 @@ def bench_deliveries(url: str, count: int) -> None:
         with db.session() as session:
             data = WebhookCreate(url=f"http://127.0.0.1:{port}/hook", events=["card.updated"])
             service.create_webhook(
-                session, data=data, actor=User(name="bench", role="admin"), secret_key=SECRET_KEY
+                session, data=data, actor=User(name="bench", role=Role.admin), secret_key=SECRET_KEY
             )
         started = time.perf_counter()
         _queue(db, count)
         queued = time.perf_counter() - started
-        settings = Settings(_env_file=None, database_url=url, secret_key=SECRET_KEY)  # type: ignore[call-arg]
-        loop = DeliveryLoop(db, settings, hooks=HooksSettings(_env_file=None))  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, database_url=url, secret_key=SECRET_KEY)
+        loop = DeliveryLoop(db, settings, hooks=HooksSettings(_env_file=None))
         started = time.perf_counter()
         sent = loop.run_until_idle()
         elapsed = time.perf_counter() - started
@@ -217,7 +219,7 @@ def bench_deliveries(url: str, count: int) -> None:
         receiver.terminate()
         receiver.wait()
         db.dispose()
-    hooks = HooksSettings(_env_file=None)  # type: ignore[call-arg]
+    hooks = HooksSettings(_env_file=None)
     print(f"queued {count} deliveries through the outbox in {queued:.1f} s")
     print(
         f"delivered {sent} in {elapsed:.2f} s: {sent / elapsed:.0f} deliveries/s "
@@ -327,11 +329,14 @@ def bench_ingest(
         command = _uvicorn(["--factory", "app.main:create_app"], port, workers)
     server = _serve(command, port, _env(url))
     rates: dict[str, list[float]] = {"none": [], "10 subscriptions": []}
+    # CPU ms per alert by role (HTTP process, its children: the ingest writer; PostgreSQL).
+    costs: dict[str, list[dict[str, float]]] = {"none": [], "10 subscriptions": []}
     try:
         with httpx.Client(
             base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}
         ) as client:
             path, ingest_token, hooks = _setup_ingest(client)
+            found = processes(server.pid, postgres=url.startswith("postgresql"))
             _wrk(port, path, ingest_token, max(5, seconds), connections)  # warm up
             # ABBA order: a rate drifting with time (warm-up, a growing database, neighbours
             # on a shared machine) weighs on both sides alike.
@@ -340,9 +345,16 @@ def bench_ingest(
                 for name, active in order if number % 2 == 0 else order[::-1]:
                     _subscriptions(client, hooks, active=active)
                     cards, card_events, deliveries, _ = _counts(url)
+                    before = cpu_used(found)
                     rate, answered = _wrk(port, path, ingest_token, seconds, connections)
                     rates[name].append(rate)
                     time.sleep(1)  # the requests wrk left in flight
+                    after = cpu_used(found)
+                    cost = {
+                        role: 1000 * (after[role] - before[role]) / max(answered, 1)
+                        for role in before
+                    }
+                    costs[name].append(cost)
                     cards_after, card_events_after, deliveries_after, fanned = _counts(url)
                     made = deliveries_after - deliveries
                     expected = (card_events_after - card_events) * (10 if active else 0)
@@ -350,6 +362,10 @@ def bench_ingest(
                         f"  {name:<18} {rate:8.0f} alerts/s   {answered} answered 2xx, "
                         f"+{cards_after - cards} cards, +{made} deliveries"
                         + (f" (fan-out {made / fanned:.0f}/s)" if made else "")
+                    )
+                    print(
+                        "    cpu ms per alert: "
+                        + ", ".join(f"{role} {value:.3f}" for role, value in cost.items())
                     )
                     if made != expected:
                         raise SystemExit(f"FAIL: {made} deliveries for {expected} expected")
@@ -363,6 +379,16 @@ def bench_ingest(
         f"alert ingest: {none:.0f}/s with no subscription, {subscribed:.0f}/s with 10 "
         f"active subscriptions: {drop:+.1%} drop (goal <= 10 %)"
     )
+    # Steadier than the rates on a shared machine: what each alert cost, summed over the
+    # processes (the one-writer pipeline's rate follows its busiest process, the writer).
+    for role in costs["none"][0]:
+        without = sum(each[role] for each in costs["none"]) / len(costs["none"])
+        hooked = costs["10 subscriptions"]
+        with_hooks = sum(each[role] for each in hooked) / len(hooked)
+        print(
+            f"cpu ms per alert, {role}: {without:.3f} without, {with_hooks:.3f} with "
+            f"({with_hooks / without - 1:+.1%})"
+        )
 
 
 def main() -> None:

@@ -48,6 +48,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import cpu_used, processes  # noqa: E402 - after the path it needs
+
 SECRET_KEY = "bench-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway benchmark database
 
 PAYLOAD: dict[str, Any] = {
@@ -230,35 +234,6 @@ def _parse(output: str) -> dict[str, float]:
     }
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _processes(server: int, postgres: bool) -> dict[str, list[int]]:
-    """Firelane's processes by role (the serving process, its children), and PostgreSQL's."""
-    children = Path(f"/proc/{server}/task/{server}/children").read_text().split()
-    found = {"http": [server], "children": [int(pid) for pid in children]}
-    if postgres:
-        listing = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
-        found["postgres"] = [int(pid) for pid in listing.stdout.split()]
-    return found
-
-
-def _cpu(processes: dict[str, list[int]]) -> dict[str, float]:
-    used: dict[str, float] = {}
-    for role, pids in processes.items():
-        total = 0.0
-        for pid in pids:
-            try:
-                total += _cpu_seconds(pid)
-            except (FileNotFoundError, ProcessLookupError):
-                continue  # a PostgreSQL backend that has ended
-        used[role] = total
-    return used
-
-
 def _count(url: str) -> tuple[int, int, int]:
     from sqlalchemy import text
 
@@ -350,15 +325,15 @@ def main() -> None:
     try:
         if args.warmup:  # distinct keys: every run draws keys of its own
             _wrk(port, path, token, distinct=True, **warm)
-        processes = _processes(server.pid, postgres=backend == "postgresql")
+        found = processes(server.pid, postgres=backend == "postgresql")
         before = _settled(url)
-        cpu_before = _cpu(processes)
+        cpu_before = cpu_used(found)
         results["firelane, distinct keys"] = many = _wrk(port, path, token, distinct=True, **load)
-        cpu_middle = _cpu(processes)
+        cpu_middle = cpu_used(found)
         middle = _settled(url)
-        cpu_settled = _cpu(processes)
+        cpu_settled = cpu_used(found)
         results["firelane, one key"] = one = _wrk(port, path, token, distinct=False, **load)
-        cpu_after = _cpu(processes)
+        cpu_after = cpu_used(found)
         after = _settled(url)
         spent["distinct keys"] = (cpu_before, cpu_middle, many["requests"])
         spent["one key"] = (cpu_settled, cpu_after, one["requests"])

@@ -336,7 +336,6 @@ def bench_ingest(
             base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}
         ) as client:
             path, ingest_token, hooks = _setup_ingest(client)
-            found = processes(server.pid, postgres=url.startswith("postgresql"))
             _wrk(port, path, ingest_token, max(5, seconds), connections)  # warm up
             # ABBA order: a rate drifting with time (warm-up, a growing database, neighbours
             # on a shared machine) weighs on both sides alike.
@@ -345,6 +344,8 @@ def bench_ingest(
                 for name, active in order if number % 2 == 0 else order[::-1]:
                     _subscriptions(client, hooks, active=active)
                     cards, card_events, deliveries, _ = _counts(url)
+                    # Read each run: PostgreSQL's backends come and go.
+                    found = processes(server.pid, postgres=url.startswith("postgresql"))
                     before = cpu_used(found)
                     rate, answered = _wrk(port, path, ingest_token, seconds, connections)
                     rates[name].append(rate)

@@ -145,25 +145,32 @@ def record(
     )
     session.add(row)
     session.flush()
-    payload: dict[str, Any] = {"card": card_snapshot(card)} if events.wanted(session, type) else {}
+    snapshot = card_snapshot(card) if events.wanted(session, type) else None
+    events.emit(session, _as_event(row, snapshot, depth=depth))
+    return row
+
+
+def _as_event(row: CardEvent, card: Document | None, *, depth: int = 0) -> events.Event:
+    """A card event's row as the domain event it is: what it did, and its card if given."""
+    payload: dict[str, Any] = {"card": card} if card is not None else {}
     payload.update(
-        {"changes": row.changes, "from_column_id": from_column_id, "to_column_id": to_column_id}
+        {
+            "changes": row.changes,
+            "from_column_id": row.from_column_id,
+            "to_column_id": row.to_column_id,
+        }
     )
     payload.update(row.data)
-    events.emit(
-        session,
-        events.Event(
-            type=type,
-            occurred_at=row.created_at,
-            board_id=card.board_id,
-            card_id=card.id,
-            actor=actor_name,
-            data=payload,
-            event_id=row.id,
-            depth=depth,
-        ),
+    return events.Event(
+        type=row.type,
+        occurred_at=row.created_at,
+        board_id=row.board_id,
+        card_id=row.card_id,
+        actor=row.actor,
+        data=payload,
+        event_id=pk(row),
+        depth=depth,
     )
-    return row
 
 
 def sent_events(session: Session, event_ids: Sequence[int]) -> dict[int, events.Event]:
@@ -180,28 +187,9 @@ def sent_events(session: Session, event_ids: Sequence[int]) -> dict[int, events.
     card_ids = sorted({row.card_id for row in found})
     cards = session.exec(select(Card).where(col(Card.id).in_(card_ids)))
     snapshots = {pk(card): card_snapshot(card) for card in cards}
-    sent: dict[int, events.Event] = {}
-    for row in found:
-        snapshot = snapshots.get(row.card_id)
-        if snapshot is None:
-            continue
-        payload: dict[str, Any] = {
-            "card": snapshot,
-            "changes": row.changes,
-            "from_column_id": row.from_column_id,
-            "to_column_id": row.to_column_id,
-        }
-        payload.update(row.data)
-        sent[pk(row)] = events.Event(
-            type=row.type,
-            occurred_at=row.created_at,
-            board_id=row.board_id,
-            card_id=row.card_id,
-            actor=row.actor,
-            data=payload,
-            event_id=pk(row),
-        )
-    return sent
+    return {
+        pk(row): _as_event(row, snapshots[row.card_id]) for row in found if row.card_id in snapshots
+    }
 
 
 # A card's snapshot, or how to take it (``write_events`` takes it only if it is wanted).

@@ -1,47 +1,51 @@
 """The fan-out: turn committed outbox events into one delivery per recipient webhook.
 
-An event's transaction writes one ``hook_event`` row (the envelope, and in ``recipients``
-the ids of the webhooks subscribed to it at commit) however many webhooks there are:
-the request path stays as cheap with ten subscriptions as with one. The per-webhook
-``delivery`` rows are written from it later, by the database itself (one
-``INSERT ... SELECT`` per chunk, each delivery's UUID drawn there), whenever someone
-needs them: the delivery loop before it claims, the delivery list before it answers,
-and a webhook's deletion before it takes the webhook's deliveries with it. So
-``GET /deliveries`` shows every committed event's deliveries, as before, and the
-recipients of an event are exactly the webhooks subscribed in its transaction: one
-created later never gets it, one deactivated later still gets it, one deleted gets
-nothing.
+An event's transaction writes its outbox rows however many webhooks there are: one
+``hook_batch`` row for all its card events (their ids, and in ``recipients`` the ids of
+the webhooks subscribed to each at commit), a ``hook_event`` row (the envelope and its
+recipients) for any other event. The request path stays as cheap with ten
+subscriptions as with one. The rest is written later, whenever someone needs it: the
+delivery loop before it claims, the delivery list before it answers, and a webhook's
+deletion before it takes the webhook's deliveries with it. So ``GET /deliveries`` shows
+every committed event's deliveries, and the recipients of an event are exactly the
+webhooks subscribed in its transaction: one created later never gets it, one
+deactivated later still gets it, one deleted gets nothing.
 
-A card event's row has no body yet: its transaction wrote only the row's keys (rendering
-the card and the envelope for webhooks was most of what a fire's webhooks cost it). The
-fan-out writes it first, from the ``card_event`` row (what the event did) and the card
-as it is now, through the renderer the boards domain registers (``render_card_events_with``;
-hooks imports no other domain). An event whose card event is gone by then (its board was
-deleted) gets no deliveries.
+First each waiting batch becomes one ``hook_event`` per card event, its envelope
+rendered from the ``card_event`` row (what the event did) and the card as it is now,
+through the renderer the boards domain registers (``render_card_events_with``; hooks
+imports no other domain). A card event that is gone by then (its board was deleted)
+gets no deliveries. Then the per-webhook ``delivery`` rows are written by the database
+itself (one ``INSERT ... SELECT`` per chunk of events, each delivery's UUID drawn there).
 
-PostgreSQL: the loop skips events another process is fanning out (``SKIP LOCKED``);
+PostgreSQL: the loop skips rows another process is fanning out (``SKIP LOCKED``);
 readers wait for them (``FOR UPDATE``), so that what they list is complete.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from sqlalchemy import update
+from sqlalchemy import delete
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from app.core.db import Database
+from app.core.db import Database, insert_rows
 from app.core.events import Event
-from app.hooks.catalogue import envelope_json
-from app.hooks.models import FAN_OUT, HookEvent
+from app.hooks.catalogue import envelope_json, random_uuids
+from app.hooks.models import FAN_OUT, HookBatch, HookEvent
 
 logger = logging.getLogger("firelane.hooks")
 
+_HOOK_EVENT = HookEvent.__table__  # type: ignore[attr-defined]
+
 # Events fanned out per transaction: a chunk holds the write lock (SQLite) for a few ms.
 CHUNK = 500
+# Batches looked at per chunk (a batch holds one transaction's card events).
+_BATCHES = 64
 
 _INSERT = (
     "INSERT INTO delivery (uuid, webhook_id, hook_event_id, event_type, board_id, card_id, "
@@ -100,55 +104,90 @@ def renders_card_events() -> bool:
 
 def waiting(session: Session) -> bool:
     """Tell whether committed events still wait for their deliveries (a cheap read)."""
-    query = select(HookEvent.id).where(FAN_OUT).limit(1)
-    return session.exec(query).first() is not None
+    if session.exec(select(HookBatch.id).limit(1)).first() is not None:
+        return True
+    return session.exec(select(HookEvent.id).where(FAN_OUT).limit(1)).first() is not None
 
 
 def fan_out(session: Session, *, limit: int = CHUNK, wait: bool = False) -> int:
-    """Write the deliveries of up to ``limit`` waiting events, oldest first; flushes only.
+    """Write the deliveries of about ``limit`` waiting events, oldest first; flushes only.
 
-    ``wait``: on PostgreSQL, wait for events another transaction is fanning out (and
-    skip them once it commits) instead of passing them by. Answer how many events.
+    ``wait``: on PostgreSQL, wait for rows another transaction is fanning out (and skip
+    them once it commits) instead of passing them by. Answer how many events got their
+    deliveries or were dropped (0: none was waiting).
     """
+    dropped = _unbatch(session, limit=limit, wait=wait)
     query = (
-        select(HookEvent.id, HookEvent.uuid, HookEvent.card_event_id, HookEvent.depth)
+        select(HookEvent.id)
         .where(FAN_OUT)
         .order_by(col(HookEvent.id))
         .limit(limit)
         .with_for_update(skip_locked=not wait)
     )
-    rows = session.exec(query).all()
-    gone = _render(session, [row for row in rows if row[2] is not None])
-    ids = [row[0] for row in rows if row[0] is not None and row[0] not in gone]
+    ids = [each for each in session.exec(query).all() if each is not None]
     if ids:
         _write(session.connection(), ids)
-    return len(rows)
+    return dropped + len(ids)
 
 
-def _render(session: Session, rows: Sequence[tuple[int | None, str, int | None, int]]) -> set[int]:
-    """Write the bodies of card events that have none; answer the ids of those now gone."""
-    if not rows:
-        return set()
+def _unbatch(session: Session, *, limit: int, wait: bool) -> int:
+    """Turn the oldest batches, about ``limit`` events, into rendered ``hook_event`` rows.
+
+    Answer how many of their events were dropped: their card events are gone.
+    """
+    query = (
+        select(HookBatch.id, HookBatch.size)
+        .order_by(col(HookBatch.id))
+        .limit(_BATCHES)
+        .with_for_update(skip_locked=not wait)
+    )
+    taken: list[int] = []
+    size = 0
+    for batch_id, batch_size in session.exec(query).all():
+        if size >= limit:
+            break
+        assert batch_id is not None
+        taken.append(batch_id)
+        size += batch_size
+    if not taken:
+        return 0
     if not _renderer:
-        raise RuntimeError("card events wait for their bodies and no renderer is registered")
-    rendered = _renderer[0](session, [row[2] for row in rows if row[2] is not None])
-    bodies: list[dict[str, object]] = []
-    gone: set[int] = set()
-    for event_id, event_uuid, card_event_id, depth in rows:
-        assert event_id is not None and card_event_id is not None
-        event = rendered.get(card_event_id)
+        raise RuntimeError("card events wait for their fan-out and no renderer is registered")
+    read = select(HookBatch.events, HookBatch.recipients).where(col(HookBatch.id).in_(taken))
+    entries: list[tuple[int, int, str]] = []
+    for events_json, recipients_json in session.exec(read.order_by(col(HookBatch.id))).all():
+        lists = ["[" + ",".join(map(str, ids)) + "]" for ids in json.loads(recipients_json)]
+        entries.extend(
+            (event_id, depth, lists[n]) for event_id, depth, n in json.loads(events_json)
+        )
+    rendered = _renderer[0](session, [entry[0] for entry in entries])
+    rows: list[dict[str, object]] = []
+    for (event_id, depth, recipients), event_uuid in zip(
+        entries, random_uuids(len(entries)), strict=True
+    ):
+        event = rendered.get(event_id)
         if event is None:
-            gone.add(event_id)
-        else:
-            body = envelope_json(replace(event, depth=depth), event_uuid)
-            bodies.append({"id": event_id, "body": body})
-    if bodies:
-        session.execute(update(HookEvent), bodies)
-    if gone:
-        logger.info("%d event(s) dropped: their card events are gone", len(gone))
-        query = update(HookEvent).where(col(HookEvent.id).in_(sorted(gone))).values(recipients=None)
-        session.execute(query.execution_options(synchronize_session=False))
-    return gone
+            continue
+        rows.append(
+            {
+                "uuid": event_uuid,
+                "type": event.type,
+                "occurred_at": event.occurred_at,
+                "board_id": event.board_id,
+                "card_id": event.card_id,
+                "card_event_id": event_id,
+                "body": envelope_json(replace(event, depth=depth), event_uuid),
+                "recipients": recipients,
+                "depth": depth,
+            }
+        )
+    insert_rows(session, _HOOK_EVENT, rows)
+    query_delete = delete(HookBatch).where(col(HookBatch.id).in_(taken))
+    session.execute(query_delete.execution_options(synchronize_session=False))
+    dropped = len(entries) - len(rows)
+    if dropped:
+        logger.info("%d event(s) dropped: their card events are gone", dropped)
+    return dropped
 
 
 def _write(connection: Connection, ids: Sequence[int]) -> None:
@@ -174,6 +213,6 @@ def catch_up(db: Database) -> int:
         with db.session() as session:
             done = fan_out(session, wait=True)
             session.commit()
-        total += done
-        if done < CHUNK:
+        if not done:
             return total
+        total += done

@@ -93,12 +93,28 @@ class RuleRun(SQLModel, table=True):
     last_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
 
-class HookEvent(SQLModel, table=True):
-    """An event as webhooks get it: the envelope's JSON, written once for every subscriber.
+class HookBatch(SQLModel, table=True):
+    """The card events of one transaction that webhooks hear, until the fan-out reads them.
 
-    A card event's envelope is written by the fan-out, from its ``card_event`` row and the
-    card as it is then (``fanout``): its transaction writes only this row's keys.
+    A transaction that emits card events writes one row, however many events and webhooks:
+    each event's ``card_event`` id, rule depth and recipients (the webhooks subscribed to
+    it in that transaction). The fan-out turns it into one ``hook_event`` per event, its
+    envelope rendered from the ``card_event`` row and the card as it is then (``fanout``).
     """
+
+    __tablename__ = "hook_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # How many events it holds.
+    size: int
+    # [[card_event_id, depth, n], ...] in the events' order: n indexes ``recipients``.
+    events: str = Field(sa_type=sa.Text)
+    # The distinct recipient lists of its events, as a JSON list of lists of webhook ids.
+    recipients: str = Field(sa_type=sa.Text)
+
+
+class HookEvent(SQLModel, table=True):
+    """An event as webhooks get it: the envelope's JSON, written once for every subscriber."""
 
     __tablename__ = "hook_event"
     # Holds only the events whose deliveries are still to be written: a handful.
@@ -112,10 +128,10 @@ class HookEvent(SQLModel, table=True):
     occurred_at: datetime = Field(sa_type=UTCDateTime)
     board_id: int | None = None
     card_id: int | None = None
-    # The card event it tells, if its body is written by the fan-out (no foreign key: a
-    # board's deletion may take the card event first; the fan-out then drops the event).
+    # The card event it tells, for a card event (no foreign key: the outbox keeps events
+    # whose board is gone until their deliveries are sent).
     card_event_id: int | None = None
-    body: str | None = Field(default=None, sa_type=sa.Text)
+    body: str = Field(sa_type=sa.Text)
     # The ids of the webhooks subscribed to it in its transaction, as a JSON list,
     # until its deliveries are written (then null).
     recipients: str | None = Field(default=None, sa_type=sa.Text)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,12 +31,13 @@ from sqlmodel import Session
 from app.core import events
 from app.core.db import insert_rows
 from app.hooks import fanout, rules, wakeup
-from app.hooks.catalogue import ALL, EVENT_TYPES, envelope_json
-from app.hooks.models import HookEvent
+from app.hooks.catalogue import ALL, EVENT_TYPES, envelope_json, random_uuids
+from app.hooks.models import HookBatch, HookEvent
 
 logger = logging.getLogger("firelane.hooks")
 
 _HOOK_EVENT = HookEvent.__table__  # type: ignore[attr-defined]
+_HOOK_BATCH = HookBatch.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,25 +97,6 @@ def interested(
     return subscriptions, frozenset(triggers)
 
 
-_LOW_BITS = (1 << 48) - 1
-
-
-def _random_uuids(count: int) -> list[str]:
-    """``count`` distinct version 4 UUIDs, as ``str(uuid.uuid4())`` writes them.
-
-    One random UUID per call, the rest counted on from it in its last 48 bits (its first
-    74 random bits shared): unique within the call by counting, across calls as random
-    UUIDs are, for a fraction of the cost of drawing and formatting each (a test checks
-    the shape).
-    """
-    if not count:
-        return []
-    first = uuid.uuid4()
-    prefix = str(first)[:24]
-    low = first.int & _LOW_BITS
-    return [f"{prefix}{(low + n) & _LOW_BITS:012x}" for n in range(count)]
-
-
 def write_outbox(
     session: OrmSession,
     emitted: Sequence[events.Event],
@@ -123,10 +104,11 @@ def write_outbox(
 ) -> int:
     """Queue every event for its subscribed webhooks, in the caller's transaction.
 
-    One ``hook_event`` row per event that some webhook wants, holding its envelope and
-    its recipients; ``fanout`` writes the deliveries from it. ``subscriptions`` are the
-    active webhooks read in this transaction (read here if not given). Answer how many
-    deliveries were queued.
+    The card events that some webhook wants go into one ``hook_batch`` row (their ids,
+    depths and recipients); any other event gets a ``hook_event`` row holding its envelope
+    and its recipients. ``fanout`` writes the deliveries from them. ``subscriptions`` are
+    the active webhooks read in this transaction (read here if not given). Answer how
+    many deliveries were queued.
     """
     if not emitted:
         return 0
@@ -134,40 +116,57 @@ def write_outbox(
         subscriptions, _ = interested(session, ())
     if not subscriptions:
         return 0
-    matches: dict[tuple[str, int | None], tuple[str, int]] = {}
-    rows = []
+    # Each (type, board)'s recipients: their index in ``lists``, and how many they are.
+    matches: dict[tuple[str, int | None], tuple[int, int]] = {}
+    lists: list[str] = []
+    batch: list[tuple[int, int, int]] = []
+    others: list[tuple[events.Event, int]] = []
     queued = 0
-    uuids = _random_uuids(len(emitted))
     deferred = fanout.renders_card_events()
-    for event, event_uuid in zip(emitted, uuids, strict=True):
+    for event in emitted:
         key = (event.type, event.board_id)
         found = matches.get(key)
         if found is None:
             ids = [each.id for each in subscriptions if each.wants(event.type, event.board_id)]
-            found = matches[key] = ("[" + ",".join(map(str, ids)) + "]", len(ids))
-        recipients, count = found
+            found = matches[key] = (len(lists), len(ids))
+            lists.append("[" + ",".join(map(str, ids)) + "]")
+        index, count = found
         if not count:
             continue
+        queued += count
         # A card event (event_id) is rendered by the fan-out, from its card_event row.
-        later = deferred and event.event_id is not None
-        rows.append(
+        if deferred and event.event_id is not None:
+            batch.append((event.event_id, event.depth, index))
+        else:
+            others.append((event, index))
+    if not queued:
+        return 0
+    assert isinstance(session, Session), "Firelane's sessions are SQLModel sessions"
+    if batch:
+        row = {
+            "size": len(batch),
+            "events": json.dumps(batch, separators=(",", ":")),
+            "recipients": "[" + ",".join(lists) + "]",
+        }
+        insert_rows(session, _HOOK_BATCH, [row])
+    if others:
+        uuids = random_uuids(len(others))
+        rows = [
             {
                 "uuid": event_uuid,
                 "type": event.type,
                 "occurred_at": event.occurred_at,
                 "board_id": event.board_id,
                 "card_id": event.card_id,
-                "card_event_id": event.event_id if later else None,
-                "body": None if later else envelope_json(event, event_uuid),
-                "recipients": recipients,
+                "card_event_id": event.event_id,
+                "body": envelope_json(event, event_uuid),
+                "recipients": lists[index],
                 "depth": event.depth,
             }
-        )
-        queued += count
-    if rows:
-        assert isinstance(session, Session), "Firelane's sessions are SQLModel sessions"
+            for (event, index), event_uuid in zip(others, uuids, strict=True)
+        ]
         insert_rows(session, _HOOK_EVENT, rows)
-        wakeup.after_commit(session)
+    wakeup.after_commit(session)
     return queued
 
 

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+from sqlmodel import select
 
 import app.main  # noqa: F401 - imports every domain's models
+from app.boards import cards
+from app.boards import service as boards
+from app.boards.schemas import BoardCreate, CardCreate
 from app.core.db import Database, metadata
-from app.core.migrate import alembic_config
+from app.core.migrate import alembic_config, upgrade
+from app.hooks import fanout
+from app.hooks.models import Delivery, HookBatch, HookEvent, Webhook
+from app.jobs import wire
 
 
 def test_autogenerate_finds_no_difference(db: Database) -> None:
@@ -33,3 +48,82 @@ def test_constraints_follow_the_naming_convention(db: Database) -> None:
     for table in inspector.get_table_names():
         for fk in inspector.get_foreign_keys(table):
             assert fk["name"] and fk["name"].startswith(f"fk_{table}_"), (table, fk)
+
+
+@pytest.fixture
+def blank_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database on the backend of ``database_url``, dropped afterwards."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'blank.db'}"
+        return
+    name = f"firelane_blank_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_card_events_waiting_for_their_fan_out_survive_the_hook_batch_migration(
+    blank_url: str,
+) -> None:
+    wire()
+    upgrade(blank_url)
+    db = Database.from_url(blank_url)
+    try:
+        with db.session() as session:
+            board = boards.create_board(session, data=BoardCreate(name="Ops", slug="ops"))
+            webhook = Webhook(url="http://127.0.0.1:9/hook", events=["*"], secret_sealed="-")
+            session.add(webhook)
+            session.commit()
+            hook_id = webhook.id
+            card, _ = cards.create_card(
+                session, board=board, data=CardCreate(title="Patch"), actor="system"
+            )
+            card_id = card.id
+        with db.session() as session:
+            (batch,) = session.exec(select(HookBatch)).all()
+            ((event_id, depth, n),) = json.loads(batch.events)
+            assert (depth, json.loads(batch.recipients)[n]) == (0, [hook_id])
+
+        # The revision before: one hook_event row per card event, its body not yet written.
+        db.dispose()
+        command.downgrade(alembic_config(blank_url), "20261202_hook_event_card_event")
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT type, card_id, card_event_id, body, recipients, depth, uuid "
+                    "FROM hook_event"
+                )
+            ).all()
+        ((kind, on_card, told, body, recipients, depth, event_uuid),) = rows
+        assert (kind, on_card, told, body, recipients, depth) == (
+            "card.created",
+            card_id,
+            event_id,
+            None,
+            f"[{hook_id}]",
+            0,
+        )
+        assert uuid.UUID(event_uuid).version == 4
+
+        # And back: a batch of one, which the fan-out turns into the event's delivery.
+        db.dispose()
+        upgrade(blank_url)
+        with db.session() as session:
+            (batch,) = session.exec(select(HookBatch)).all()
+            assert (batch.size, json.loads(batch.events)) == (1, [[event_id, 0, 0]])
+            assert json.loads(batch.recipients) == [[hook_id]]
+            assert session.exec(select(HookEvent)).all() == []
+            assert fanout.fan_out_all(session) == 1
+            session.commit()
+            (event,) = session.exec(select(HookEvent)).all()
+            assert json.loads(event.body)["event_id"] == event_id
+            (delivery,) = session.exec(select(Delivery)).all()
+            assert (delivery.webhook_id, delivery.hook_event_id) == (hook_id, event.id)
+    finally:
+        db.dispose()

@@ -11,29 +11,28 @@ from sqlmodel import col, select
 
 from app.core.db import Database
 from app.hooks import fanout
-from app.hooks.catalogue import envelope_json
+from app.hooks.catalogue import envelope_json, random_uuids
 from app.hooks.loop import DeliveryLoop
-from app.hooks.models import HookEvent
-from app.hooks.outbox import _random_uuids
+from app.hooks.models import HookBatch, HookEvent
 from tests.hooks.conftest import events_of, make_rule, new_card, subscribe
 from tests.hooks.receiver import Receiver
 from tests.support import hearing
 
 
 def test_outbox_uuids_are_distinct_version_4_uuids_as_uuid_writes_them() -> None:
-    drawn = _random_uuids(2000) + _random_uuids(2000)
+    drawn = random_uuids(2000) + random_uuids(2000)
     assert len(set(drawn)) == 4000
     for text in drawn:
         parsed = uuid.UUID(text)
         assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
         assert str(parsed) == text
     # Calls start from random UUIDs: every variant digit turns up.
-    assert {_random_uuids(1)[0][19] for _ in range(200)} == set("89ab")
-    assert _random_uuids(0) == []
+    assert {random_uuids(1)[0][19] for _ in range(200)} == set("89ab")
+    assert random_uuids(0) == []
 
 
 def test_outbox_uuids_count_on_across_the_last_48_bits() -> None:
-    first, *rest = _random_uuids(3)
+    first, *rest = random_uuids(3)
     assert [uuid.UUID(text).int >> 48 for text in rest] == [uuid.UUID(first).int >> 48] * 2
     low = uuid.UUID(first).int & ((1 << 48) - 1)
     assert [uuid.UUID(text).int & ((1 << 48) - 1) for text in rest] == [
@@ -97,22 +96,25 @@ def test_card_events_carry_the_snapshot_only_where_a_rule_hears_them(
 def test_the_fan_out_renders_the_card_as_it_is_then_and_the_event_as_it_was(
     admin: TestClient, member: TestClient, board: dict[str, Any], db: Database
 ) -> None:
-    subscribe(admin, "http://127.0.0.1:9/hook", ["card.created", "card.updated"])
+    subscribed = subscribe(admin, "http://127.0.0.1:9/hook", ["card.created", "card.updated"])
     card = new_card(member, board, "Patch kernels")
     renamed = member.patch(
         f"/api/v1/cards/{card['id']}", json={"version": card["version"], "title": "Patch all"}
     )
     assert renamed.status_code == 200, renamed.text
     with db.session() as session:
-        waiting = session.exec(select(HookEvent).order_by(col(HookEvent.id))).all()
-        # The request path wrote the events' keys only: no body, no card rendered.
-        assert [(each.type, each.body) for each in waiting] == [
-            ("card.created", None),
-            ("card.updated", None),
+        # Each request wrote one batch: its card event's id, depth and recipients only.
+        batches = session.exec(select(HookBatch).order_by(col(HookBatch.id))).all()
+        events = {each["type"]: each for each in events_of(member, card["id"])}
+        hook = [[subscribed["id"]]]
+        assert [(b.size, json.loads(b.events), json.loads(b.recipients)) for b in batches] == [
+            (1, [[events["card.created"]["id"], 0, 0]], hook),
+            (1, [[events["card.updated"]["id"], 0, 0]], hook),
         ]
-        assert all(each.card_event_id is not None for each in waiting)
+        assert session.exec(select(HookEvent)).all() == []
         assert fanout.fan_out_all(session) == 2
         session.commit()
+        assert session.exec(select(HookBatch)).all() == []
     listed = admin.get("/api/v1/deliveries", params={"limit": 10}).json()["items"]
     assert len(listed) == 2
     details = [admin.get(f"/api/v1/deliveries/{each['id']}").json() for each in listed]
@@ -120,7 +122,6 @@ def test_the_fan_out_renders_the_card_as_it_is_then_and_the_event_as_it_was(
     shown = {name: value for name, value in renamed.json().items() if name != "warnings"}
     assert bodies["card.created"]["data"]["card"] == shown  # the card as it is now
     assert bodies["card.updated"]["data"]["changes"] == {"title": ["Patch kernels", "Patch all"]}
-    events = {each["type"]: each for each in events_of(member, card["id"])}
     for name in ("card.created", "card.updated"):
         assert bodies[name]["event_id"] == events[name]["id"]
         assert bodies[name]["occurred_at"] == events[name]["created_at"]
@@ -134,9 +135,63 @@ def test_events_of_a_board_deleted_before_their_fan_out_get_no_delivery(
     new_card(member, board, "Rotate certs")
     assert admin.delete(f"/api/v1/boards/{board['id']}").status_code == 204
     with db.session() as session:
-        assert fanout.fan_out_all(session) == 1
+        assert fanout.fan_out_all(session) == 1  # dropped
         session.commit()
-        (event,) = session.exec(select(HookEvent)).all()
-        assert event.recipients is None and event.body is None
+        assert session.exec(select(HookBatch)).all() == []
+        assert session.exec(select(HookEvent)).all() == []
     listed = admin.get("/api/v1/deliveries", params={"webhook_id": hook["id"]}).json()
     assert listed["items"] == []
+
+
+def test_a_transaction_writes_one_batch_whatever_its_events_and_their_recipients(
+    admin: TestClient, anon: TestClient, board: dict[str, Any], db: Database
+) -> None:
+    created = admin.post(
+        "/api/v1/integrations",
+        json={"name": "generic", "kind": "generic", "board_id": board["id"]},
+    )
+    assert created.status_code == 201, created.text
+    integration = created.json()
+    other = admin.post("/api/v1/boards", json={"name": "Other", "slug": "other"}).json()
+    url = "http://127.0.0.1:9/hook"
+    cards = subscribe(admin, url, ["card.created"])["id"]
+    fires = subscribe(admin, url, ["alert.fired"])["id"]
+    elsewhere = subscribe(admin, url, ["*"], board_id=other["id"])["id"]
+    everything = subscribe(admin, url, ["*"])["id"]
+    paused = subscribe(admin, url, ["*"], is_active=False)["id"]
+    path = "/" + integration["ingest_url"].split("://", 1)[1].split("/", 1)[1]
+    fired = anon.post(
+        path,
+        json={"title": "Disk full on web-3", "key": "web-3/disk"},
+        headers={"Authorization": f"Bearer {integration['token']}"},
+    )
+    assert fired.status_code == 202, fired.text
+    with db.session() as session:
+        # One row for the fire's two card events (card.created, alert.fired), in order.
+        (batch,) = session.exec(select(HookBatch)).all()
+        (card,) = admin.get("/api/v1/cards").json()["items"]
+        events = {each["type"]: each["id"] for each in events_of(admin, card["id"])}
+        assert batch.size == 2
+        assert json.loads(batch.events) == [
+            [events["card.created"], 0, 0],
+            [events["alert.fired"], 0, 1],
+        ]
+        assert json.loads(batch.recipients) == [[cards, everything], [fires, everything]]
+        assert fanout.fan_out_all(session) == 2
+        session.commit()
+    got = {
+        hook_id: sorted(
+            json.loads(admin.get(f"/api/v1/deliveries/{each['id']}").json()["body"])["event"]
+            for each in admin.get("/api/v1/deliveries", params={"webhook_id": hook_id}).json()[
+                "items"
+            ]
+        )
+        for hook_id in (cards, fires, elsewhere, everything, paused)
+    }
+    assert got == {
+        cards: ["card.created"],
+        fires: ["alert.fired"],
+        elsewhere: [],
+        everything: ["alert.fired", "card.created"],
+        paused: [],
+    }

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.core import events
+from app.core.db import insert_rows
 from app.hooks import fanout
 from app.hooks.actions import DeliveryOutcome, notify_finished
 from app.hooks.config import HooksSettings
@@ -78,32 +82,73 @@ def any_due(session: Session, now: datetime) -> bool:
     return session.exec(select(Delivery.id).where(_due(now)).limit(1)).first() is not None
 
 
-def _prepare(row: Delivery, webhook: Webhook | None, event: HookEvent | None, key: str) -> Claimed:
+# What a claim reads of each delivery, its webhook and its event.
+_CLAIMED = tuple(
+    col(column)
+    for column in (
+        Delivery.id,
+        Delivery.uuid,
+        Delivery.event_type,
+        Delivery.url,
+        Delivery.method,
+        Delivery.content_type,
+        Delivery.body,
+        Delivery.sealed,
+        Delivery.attempts,
+        Webhook.url,
+        Webhook.secret_sealed,
+        HookEvent.body,
+    )
+)
+
+
+def _unseal(key: str, sealed: str, cache: dict[str, Any]) -> Any:
+    """Decrypt a sealed value once per claim (a webhook's deliveries share its secret)."""
+    if sealed not in cache:
+        cache[sealed] = unseal(key, sealed)
+    return cache[sealed]
+
+
+def _prepare(row: Sequence[Any], key: str, cache: dict[str, Any]) -> Claimed:
+    (
+        delivery_id,
+        delivery_uuid,
+        event_type,
+        own_url,
+        method,
+        content_type,
+        own_body,
+        own_sealed,
+        attempts,
+        webhook_url,
+        webhook_sealed,
+        event_body,
+    ) = row
     problem: str | None = None
     secret: str | None = None
     headers: dict[str, str] = {}
-    url = row.url or (webhook.url if webhook else "")
-    body = row.body if row.body is not None else (event.body if event else None)
+    url = own_url or webhook_url or ""
+    body = own_body if own_body is not None else event_body
     try:
-        if webhook is not None:
-            secret = unseal(key, webhook.secret_sealed)
-        elif row.sealed:
-            sealed = unseal(key, row.sealed)
+        if webhook_sealed is not None:
+            secret = _unseal(key, webhook_sealed, cache)
+        elif own_sealed:
+            sealed = _unseal(key, own_sealed, cache)
             headers = dict(sealed.get("headers") or {})
             secret = sealed.get("secret")
     except SecretUnreadable as exc:
         problem = f"secret_unreadable: {exc}; set a new secret"
     return Claimed(
-        id=row.id or 0,
-        uuid=row.uuid,
-        event_type=row.event_type,
+        id=delivery_id,
+        uuid=delivery_uuid,
+        event_type=event_type,
         url=url,
-        method=row.method,
-        content_type=row.content_type,
+        method=method,
+        content_type=content_type,
         body=body.encode() if body is not None else None,
         headers=headers,
         secret=secret,
-        attempt=row.attempts + 1,
+        attempt=attempts + 1,
         problem=problem,
     )
 
@@ -133,14 +178,15 @@ def claim(
         .where(col(Delivery.id).in_(ids))
         .values(locked_until=now + timedelta(seconds=lease), claim_token=token)
     )
-    rows = session.exec(
-        select(Delivery, Webhook, HookEvent)
+    rows = session.execute(
+        sa_select(*_CLAIMED)
         .outerjoin(Webhook, col(Webhook.id) == Delivery.webhook_id)
         .outerjoin(HookEvent, col(HookEvent.id) == Delivery.hook_event_id)
         .where(col(Delivery.id).in_(ids))
         .order_by(col(Delivery.id))
     ).all()
-    claimed = [_prepare(row, webhook, event, secret_key) for row, webhook, event in rows]
+    cache: dict[str, Any] = {}
+    claimed = [_prepare(row, secret_key, cache) for row in rows]
     session.commit()
     return claimed
 
@@ -160,21 +206,33 @@ def _next_delay(settings: HooksSettings, step: int, result: Result, rng: random.
 
 
 def _decide(
-    row: Delivery, result: Result, settings: HooksSettings, now: datetime, rng: random.Random
-) -> str:
-    """Set the row's status from an attempt's result; answer the attempt's outcome."""
+    step: int, result: Result, settings: HooksSettings, now: datetime, rng: random.Random
+) -> tuple[str, dict[str, Any]]:
+    """An attempt's outcome (its delivery at ``step`` of the schedule), and what it changes."""
     if result.status_code is not None and 200 <= result.status_code < 300:
-        row.status = DeliveryStatus.delivered
-        row.delivered_at = now
-        return "delivered"
+        return "delivered", {"status": DeliveryStatus.delivered.value, "delivered_at": now}
     if not _retryable(result):
-        row.status = DeliveryStatus.failed
-        return "failed"
-    if row.step >= settings.max_attempts:
-        row.status = DeliveryStatus.dead
-        return "dead"
-    row.next_attempt_at = now + timedelta(seconds=_next_delay(settings, row.step, result, rng))
-    return "retry"
+        return "failed", {"status": DeliveryStatus.failed.value}
+    if step >= settings.max_attempts:
+        return "dead", {"status": DeliveryStatus.dead.value}
+    delay = _next_delay(settings, step, result, rng)
+    return "retry", {"next_attempt_at": now + timedelta(seconds=delay)}
+
+
+# What finishing an attempt reads of its delivery.
+_FINISHING = tuple(
+    col(column)
+    for column in (
+        Delivery.id,
+        Delivery.uuid,
+        Delivery.event_type,
+        Delivery.claim_token,
+        Delivery.attempts,
+        Delivery.step,
+        Delivery.hook_event_id,
+    )
+)
+_ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 
 
 def finish(
@@ -188,54 +246,67 @@ def finish(
 ) -> None:
     """Record every attempt, set each delivery's status, and commit."""
     by_id = {result.id: result for result in results}
-    rows = session.exec(select(Delivery).where(col(Delivery.id).in_(list(by_id)))).all()
-    for row in rows:
-        result = by_id[row.id or 0]
-        stale = row.claim_token != token
-        if stale:
+    rows = session.execute(
+        sa_select(*_FINISHING).where(col(Delivery.id).in_(list(by_id))).order_by(col(Delivery.id))
+    ).all()
+    changes: list[dict[str, Any]] = []
+    attempts: list[dict[str, Any]] = []
+    told: list[int] = []
+    for delivery_id, delivery_uuid, event_type, claim_token, tried, step, hook_event_id in rows:
+        result = by_id[delivery_id]
+        if claim_token != token:
             # The lease ran out and another process took the row: log it, decide nothing.
-            logger.warning("delivery %s: lease lost before its attempt was recorded", row.uuid)
-            _log_attempt(session, row, result, "stale", row.attempts + 1)
+            logger.warning("delivery %s: lease lost before its attempt was recorded", delivery_uuid)
+            attempts.append(_attempt(delivery_id, result, "stale", tried + 1))
             continue
-        row.attempts += 1
-        row.step += 1
-        outcome = _decide(row, result, settings, now, rng)
-        row.last_status_code = result.status_code
-        row.last_error = result.error[:500] if result.error else None
-        row.locked_until = None
-        row.claim_token = None
-        row.updated_at = now
-        session.add(row)
-        _log_attempt(session, row, result, outcome, row.attempts)
+        outcome, changed = _decide(step + 1, result, settings, now, rng)
+        changes.append(
+            {
+                "id": delivery_id,
+                "attempts": tried + 1,
+                "step": step + 1,
+                "last_status_code": result.status_code,
+                "last_error": result.error[:500] if result.error else None,
+                "locked_until": None,
+                "claim_token": None,
+                "updated_at": now,
+                **changed,
+            }
+        )
+        attempts.append(_attempt(delivery_id, result, outcome, tried + 1))
         logger.info(
             "delivery %s %s attempt %d: %s (%s, %d ms)",
-            row.uuid,
-            row.event_type,
-            row.attempts,
+            delivery_uuid,
+            event_type,
+            tried + 1,
             outcome,
             result.status_code if result.status_code is not None else result.error,
             result.duration_ms,
         )
-        if row.hook_event_id is None and outcome != "retry":
+        if hook_event_id is None and outcome != "retry":
+            told.append(delivery_id)
+    if changes:
+        session.execute(update(Delivery), changes)
+    insert_rows(session, _ATTEMPT, attempts)
+    for delivery_id in told:
+        row = session.get(Delivery, delivery_id)
+        if row is not None:
             _tell_finished(session, row)
     session.commit()
 
 
-def _log_attempt(
-    session: Session, row: Delivery, result: Result, outcome: str, number: int
-) -> None:
-    session.add(
-        DeliveryAttempt(
-            delivery_id=row.id or 0,
-            number=number,
-            started_at=result.started_at,
-            duration_ms=result.duration_ms,
-            status_code=result.status_code,
-            outcome=outcome,
-            error=result.error[:500] if result.error else None,
-            response_excerpt=result.response_excerpt,
-        )
-    )
+def _attempt(delivery_id: int, result: Result, outcome: str, number: int) -> dict[str, Any]:
+    """One attempt's row in the delivery log."""
+    return {
+        "delivery_id": delivery_id,
+        "number": number,
+        "started_at": result.started_at,
+        "duration_ms": result.duration_ms,
+        "status_code": result.status_code,
+        "outcome": outcome,
+        "error": result.error[:500] if result.error else None,
+        "response_excerpt": result.response_excerpt,
+    }
 
 
 def _tell_finished(session: Session, row: Delivery) -> None:
@@ -255,7 +326,7 @@ def _outcome(row: Delivery) -> DeliveryOutcome:
         board_id=row.board_id,
         card_id=row.card_id,
         depth=row.depth,
-        status=row.status.value,
+        status=DeliveryStatus(row.status).value,
         status_code=row.last_status_code,
         attempts=row.attempts,
         error=row.last_error,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -127,3 +127,46 @@ def test_a_finish_after_a_lost_claim_changes_nothing(
     assert row["attempts"] == 0 and row["status"] == "pending"
     (logged,) = admin.get(f"/api/v1/deliveries/{row['id']}/attempts").json()["items"]
     assert logged["outcome"] == "stale" and logged["status_code"] == 500
+
+
+def test_one_finish_records_every_outcome_of_its_batch(
+    admin: TestClient, board: dict[str, Any], db: Database, manual_clock: ManualClock
+) -> None:
+    subscribe(admin, "http://127.0.0.1:9/hook", ["*"])
+    for title in ("sent", "refused", "retried"):
+        new_card(admin, board, title)
+    with db.session() as session:
+        claimed = delivery.claim(
+            session, now=START, limit=10, lease=10, token="a" * 32, secret_key="k" * 32
+        )
+    assert len(claimed) == 3
+    codes = [200, 404, 503]
+    with db.session() as session:
+        delivery.finish(
+            session,
+            [
+                delivery.Result(item.id, START, 7, status_code=code, response_excerpt=str(code))
+                for item, code in zip(claimed, codes, strict=True)
+            ],
+            now=START,
+            token="a" * 32,
+            settings=hooks_settings(),
+            rng=random.Random(1),
+        )
+    rows = sorted(admin.get("/api/v1/deliveries").json()["items"], key=lambda row: row["id"])
+    assert [(row["status"], row["attempts"]) for row in rows] == [
+        ("delivered", 1),
+        ("failed", 1),
+        ("pending", 1),
+    ]
+    # Due again after the schedule's second delay (5 s, give or take its jitter).
+    retried = admin.get(f"/api/v1/deliveries/{rows[2]['id']}").json()
+    due = datetime.fromisoformat(retried["next_attempt_at"]) - START
+    assert timedelta(seconds=4) <= due <= timedelta(seconds=6)
+    for row, code in zip(rows, codes, strict=True):
+        (logged,) = admin.get(f"/api/v1/deliveries/{row['id']}/attempts").json()["items"]
+        assert (logged["status_code"], logged["response_excerpt"], logged["duration_ms"]) == (
+            code,
+            str(code),
+            7,
+        )

@@ -16,9 +16,9 @@
    Alertmanager alert per request with distinct keys. Runs alternate in ABBA order (none,
    10, 10, none, ...) for ``--rounds`` pairs after a warm-up, to even out drift (the
    database grows, neighbours on a shared machine come and go).
-   The request path writes one outbox row per event, whatever the number of webhooks; the
-   delivery rows (one per event and webhook) are written by the fan-out, which the delivery
-   loop runs in production. After each run the bench runs it (not timed as ingest), checks
+   The request path writes one outbox row per transaction for its card events, whatever the
+   number of events and webhooks; the delivery rows (one per event and webhook) are written
+   by the fan-out, which the delivery loop runs in production. After each run the bench runs it (not timed as ingest), checks
    that every event got one delivery per webhook, and reports its rate.
 """
 

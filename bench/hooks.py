@@ -18,8 +18,9 @@
    database grows, neighbours on a shared machine come and go).
    The request path writes one outbox row per transaction for its card events, whatever the
    number of events and webhooks; the delivery rows (one per event and webhook) are written
-   by the fan-out, which the delivery loop runs in production. After each run the bench runs it (not timed as ingest), checks
-   that every event got one delivery per webhook, and reports its rate.
+   by the fan-out, which the delivery loop runs in production. After each run the bench
+   runs it (not timed as ingest), checks that every event got one delivery per webhook,
+   and reports its rate.
 """
 
 from __future__ import annotations

@@ -82,23 +82,24 @@ def any_due(session: Session, now: datetime) -> bool:
     return session.exec(select(Delivery.id).where(_due(now)).limit(1)).first() is not None
 
 
+def _columns(*columns: Any) -> tuple[Any, ...]:
+    return tuple(col(each) for each in columns)
+
+
 # What a claim reads of each delivery, its webhook and its event.
-_CLAIMED = tuple(
-    col(column)
-    for column in (
-        Delivery.id,
-        Delivery.uuid,
-        Delivery.event_type,
-        Delivery.url,
-        Delivery.method,
-        Delivery.content_type,
-        Delivery.body,
-        Delivery.sealed,
-        Delivery.attempts,
-        Webhook.url,
-        Webhook.secret_sealed,
-        HookEvent.body,
-    )
+_CLAIMED = _columns(
+    Delivery.id,
+    Delivery.uuid,
+    Delivery.event_type,
+    Delivery.url,
+    Delivery.method,
+    Delivery.content_type,
+    Delivery.body,
+    Delivery.sealed,
+    Delivery.attempts,
+    Webhook.url,
+    Webhook.secret_sealed,
+    HookEvent.body,
 )
 
 
@@ -220,17 +221,14 @@ def _decide(
 
 
 # What finishing an attempt reads of its delivery.
-_FINISHING = tuple(
-    col(column)
-    for column in (
-        Delivery.id,
-        Delivery.uuid,
-        Delivery.event_type,
-        Delivery.claim_token,
-        Delivery.attempts,
-        Delivery.step,
-        Delivery.hook_event_id,
-    )
+_FINISHING = _columns(
+    Delivery.id,
+    Delivery.uuid,
+    Delivery.event_type,
+    Delivery.claim_token,
+    Delivery.attempts,
+    Delivery.step,
+    Delivery.hook_event_id,
 )
 _ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 

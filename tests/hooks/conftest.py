@@ -97,3 +97,23 @@ def events_of(client: TestClient, card_id: int) -> list[dict[str, Any]]:
     page = client.get(f"/api/v1/cards/{card_id}/events", params={"limit": 200}).json()
     items: list[dict[str, Any]] = page["items"]
     return items
+
+
+def generic_integration(admin: TestClient, board: dict[str, Any]) -> Any:
+    """A generic JSON integration opening its cards on ``board``, with its token."""
+    created = admin.post(
+        "/api/v1/integrations",
+        json={"name": "generic", "kind": "generic", "board_id": board["id"]},
+    )
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+def ingest(client: TestClient, integration: dict[str, Any], payload: dict[str, Any]) -> Any:
+    """Post one alert to an integration's ingest URL; answer the 202's body."""
+    path = "/" + integration["ingest_url"].split("://", 1)[1].split("/", 1)[1]
+    response = client.post(
+        path, json=payload, headers={"Authorization": f"Bearer {integration['token']}"}
+    )
+    assert response.status_code == 202, response.text
+    return response.json()

@@ -9,17 +9,8 @@ from fastapi.testclient import TestClient
 
 from app.hooks import catalogue
 from app.hooks.loop import DeliveryLoop
-from tests.hooks.conftest import events_of, make_rule, subscribe
+from tests.hooks.conftest import events_of, generic_integration, ingest, make_rule, subscribe
 from tests.hooks.receiver import Receiver
-
-
-def _ingest(client: TestClient, integration: dict[str, Any], payload: dict[str, Any]) -> Any:
-    path = "/" + integration["ingest_url"].split("://", 1)[1].split("/", 1)[1]
-    response = client.post(
-        path, json=payload, headers={"Authorization": f"Bearer {integration['token']}"}
-    )
-    assert response.status_code == 202, response.text
-    return response.json()
 
 
 def test_an_alert_storm_fires_few_hooks(
@@ -29,12 +20,7 @@ def test_an_alert_storm_fires_few_hooks(
     loop: DeliveryLoop,
     receiver: Receiver,
 ) -> None:
-    created = admin.post(
-        "/api/v1/integrations",
-        json={"name": "generic", "kind": "generic", "board_id": board["id"]},
-    )
-    assert created.status_code == 201, created.text
-    integration = created.json()
+    integration = generic_integration(admin, board)
     subscribe(admin, receiver.url, ["alert.fired", "alert.resolved"])
     rule = make_rule(
         admin,
@@ -53,10 +39,10 @@ def test_an_alert_storm_fires_few_hooks(
     storm = {"title": "Disk full on web-3", "key": "web-3/disk", "severity": "critical"}
     calm = {"title": "Cert expires soon", "key": "cert", "severity": "warning"}
     for _ in range(50):
-        _ingest(anon, integration, storm)
+        ingest(anon, integration, storm)
     for _ in range(10):
-        _ingest(anon, integration, calm)
-    _ingest(anon, integration, {**storm, "status": "resolved"})
+        ingest(anon, integration, calm)
+    ingest(anon, integration, {**storm, "status": "resolved"})
 
     runs = admin.get(f"/api/v1/rules/{rule['id']}/runs", params={"limit": 100}).json()["items"]
     outcomes = sorted((r["outcome"], r["count"]) for r in runs)

@@ -14,7 +14,14 @@ from app.hooks import fanout
 from app.hooks.catalogue import envelope_json, random_uuids
 from app.hooks.loop import DeliveryLoop
 from app.hooks.models import HookBatch, HookEvent
-from tests.hooks.conftest import events_of, make_rule, new_card, subscribe
+from tests.hooks.conftest import (
+    events_of,
+    generic_integration,
+    ingest,
+    make_rule,
+    new_card,
+    subscribe,
+)
 from tests.hooks.receiver import Receiver
 from tests.support import hearing
 
@@ -146,12 +153,7 @@ def test_events_of_a_board_deleted_before_their_fan_out_get_no_delivery(
 def test_a_transaction_writes_one_batch_whatever_its_events_and_their_recipients(
     admin: TestClient, anon: TestClient, board: dict[str, Any], db: Database
 ) -> None:
-    created = admin.post(
-        "/api/v1/integrations",
-        json={"name": "generic", "kind": "generic", "board_id": board["id"]},
-    )
-    assert created.status_code == 201, created.text
-    integration = created.json()
+    integration = generic_integration(admin, board)
     other = admin.post("/api/v1/boards", json={"name": "Other", "slug": "other"}).json()
     url = "http://127.0.0.1:9/hook"
     cards = subscribe(admin, url, ["card.created"])["id"]
@@ -159,13 +161,7 @@ def test_a_transaction_writes_one_batch_whatever_its_events_and_their_recipients
     elsewhere = subscribe(admin, url, ["*"], board_id=other["id"])["id"]
     everything = subscribe(admin, url, ["*"])["id"]
     paused = subscribe(admin, url, ["*"], is_active=False)["id"]
-    path = "/" + integration["ingest_url"].split("://", 1)[1].split("/", 1)[1]
-    fired = anon.post(
-        path,
-        json={"title": "Disk full on web-3", "key": "web-3/disk"},
-        headers={"Authorization": f"Bearer {integration['token']}"},
-    )
-    assert fired.status_code == 202, fired.text
+    ingest(anon, integration, {"title": "Disk full on web-3", "key": "web-3/disk"})
     with db.session() as session:
         # One row for the fire's two card events (card.created, alert.fired), in order.
         (batch,) = session.exec(select(HookBatch)).all()

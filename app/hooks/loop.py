@@ -14,6 +14,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from http.cookiejar import CookieJar
 from uuid import uuid4
 
 import httpx
@@ -55,6 +57,23 @@ def _read_excerpt(response: httpx.Response) -> str:
         if size >= EXCERPT_BYTES:
             break
     return b"".join(chunks)[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+
+
+@lru_cache(maxsize=1024)
+def _url(text: str) -> httpx.URL:
+    """A webhook's URL, parsed once (its deliveries are sent to it again and again)."""
+    return httpx.URL(text)
+
+
+class _NoCookies(CookieJar):
+    """Keeps no cookie: a receiver's cookies are never sent back, to it or to another
+    receiver sharing the client (and are not even parsed)."""
+
+    def extract_cookies(self, *_: object) -> None:
+        return None
+
+    def set_cookie(self, *_: object) -> None:
+        return None
 
 
 class DeliveryLoop:
@@ -150,6 +169,7 @@ class DeliveryLoop:
                 limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
                 follow_redirects=False,
                 headers={"User-Agent": USER_AGENT},
+                cookies=_NoCookies(),
                 transport=self._transport,
             )
             self._local.client = client
@@ -168,7 +188,10 @@ class DeliveryLoop:
         timestamp = int(now.timestamp())
         try:
             with self._client().stream(
-                item.method, item.url, content=item.body, headers=self._headers(item, timestamp)
+                item.method,
+                _url(item.url),
+                content=item.body,
+                headers=self._headers(item, timestamp),
             ) as response:
                 excerpt = _read_excerpt(response)
                 return Result(

@@ -260,3 +260,22 @@ def test_a_secret_sealed_under_another_key_fails_clearly(
         assert receiver.requests == []
     finally:
         loop.close()
+
+
+def test_a_receivers_cookies_are_never_sent_back(
+    admin: TestClient, board: dict[str, Any], db: Database, settings: Settings, receiver: Receiver
+) -> None:
+    subscribe(admin, receiver.url, ["card.created"])
+    subscribe(admin, receiver.url.replace("/hook", "/other"), ["card.created"])
+    # One sending thread: every request goes through the client that got the cookie.
+    loop = DeliveryLoop(db, settings, hooks=hooks_settings(concurrency=1))
+    try:
+        receiver.answer((200, {"Set-Cookie": "session=abc; Path=/"}, b"ok"))
+        new_card(admin, board, "First")
+        assert loop.run_once() == 2
+        new_card(admin, board, "Second")
+        assert loop.run_once() == 2
+    finally:
+        loop.close()
+    assert len(receiver.requests) == 4
+    assert [r.headers.get("cookie") for r in receiver.requests] == [None] * 4

@@ -5,14 +5,15 @@ event for the rules. When a transaction emits (or asks whether anybody hears) it
 event, one query reads the active webhooks and the active rules' triggers; events of a
 type none of them hears are emitted without the card's snapshot (``events.wanted``),
 which is most of what emitting costs. Just before the transaction commits, the rules run
-if any queued event triggers one (see ``rules``), then every event the transaction
-emitted, its rules' events included, that some webhook wants gets one ``hook_event``
-row: its recipients, the webhooks read for this transaction, and its envelope, built
-once; a card event's envelope (the card rendered, by far the costliest part) is left to
-``fanout``, which renders it from the ``card_event`` row, so that webhooks alone never
-make a card event take the card's snapshot. That is all the request path writes,
-however many webhooks there are; ``fanout`` turns each row into one delivery per
-recipient. Events of a rolled-back savepoint (a failed rule run) get none.
+if any queued event triggers one (see ``rules``), then the events the transaction
+emitted, its rules' events included, that some webhook wants are queued with their
+recipients (the webhooks read for this transaction): its card events all in one
+``hook_batch`` row (their ids and depths: the card and the envelope, by far the costliest
+part, are rendered by ``fanout`` from the ``card_event`` rows, so that webhooks alone
+never make a card event take the card's snapshot), any other event in a ``hook_event``
+row holding its envelope. That is all the request path writes, however many events and
+webhooks there are; ``fanout`` turns them into one delivery per event and recipient.
+Events of a rolled-back savepoint (a failed rule run) get none.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ Every test that uses ``db`` runs twice: on SQLite and on PostgreSQL
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from app.core.config import Settings
 from app.core.db import Database, metadata
 from app.core.migrate import upgrade
 from app.main import create_app
-from tests.support import STRICT, need
+from tests.support import STRICT, need, postgres_database
 
 TEST_SECRET = "test-secret-key-0123456789abcdef"
 
@@ -58,25 +58,16 @@ def database_url(
     base = _postgres_url()
     need(base is not None, "PostgreSQL (FIRELANE_TEST_DATABASE_URL)")
     assert base is not None
-    name = f"firelane_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        need(
-            False,
-            f"PostgreSQL at {make_url(base).render_as_string(hide_password=True)} ({exc.orig})",
-        )
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgres_database(base, "firelane_test"))
+        except sa.exc.OperationalError as exc:
+            need(
+                False,
+                f"PostgreSQL at {make_url(base).render_as_string(hide_password=True)} ({exc.orig})",
+            )
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

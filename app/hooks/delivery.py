@@ -258,20 +258,21 @@ def finish(
             attempts.append(_attempt(delivery_id, result, "stale", tried + 1))
             continue
         outcome, changed = _decide(step + 1, result, settings, now, rng)
+        attempt = _attempt(delivery_id, result, outcome, tried + 1)
+        attempts.append(attempt)
         changes.append(
             {
                 "id": delivery_id,
                 "attempts": tried + 1,
                 "step": step + 1,
                 "last_status_code": result.status_code,
-                "last_error": result.error[:500] if result.error else None,
+                "last_error": attempt["error"],
                 "locked_until": None,
                 "claim_token": None,
                 "updated_at": now,
                 **changed,
             }
         )
-        attempts.append(_attempt(delivery_id, result, outcome, tried + 1))
         logger.info(
             "delivery %s %s attempt %d: %s (%s, %d ms)",
             delivery_uuid,

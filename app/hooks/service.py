@@ -274,7 +274,7 @@ def delivery_body(session: Session, row: Delivery) -> str:
     if row.body is not None:
         return row.body
     event = session.get(HookEvent, row.hook_event_id) if row.hook_event_id else None
-    return (event.body or "") if event else ""
+    return event.body if event else ""
 
 
 def list_deliveries(

@@ -13,7 +13,6 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 import app.main  # noqa: F401 - imports every domain's models
@@ -25,6 +24,7 @@ from app.core.migrate import alembic_config, upgrade
 from app.hooks import fanout
 from app.hooks.models import Delivery, HookBatch, HookEvent, Webhook
 from app.jobs import wire
+from tests.support import postgres_database
 
 
 def test_autogenerate_finds_no_difference(db: Database) -> None:
@@ -56,16 +56,8 @@ def blank_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'blank.db'}"
         return
-    name = f"firelane_blank_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(database_url, "firelane_blank") as url:
+        yield url
 
 
 def test_card_events_waiting_for_their_fan_out_survive_the_hook_batch_migration(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -46,6 +47,7 @@ CARD_COLUMNS = (
     "done_at",
     "archived_at",
     "time_spent_minutes",
+    "estimate_minutes",
 )
 
 
@@ -57,6 +59,7 @@ def card_json(
     checklist: list[dict[str, Any]],
     links: list[dict[str, Any]],
     alert: dict[str, Any] | None,
+    automates: list[str] | None = None,
 ) -> Document:
     """Return a card as ``CardPublic`` renders it in JSON, from its column values and parts.
 
@@ -89,6 +92,8 @@ def card_json(
         "done_at": time_text(done_at),
         "archived_at": time_text(archived_at),
         "time_spent_minutes": values["time_spent_minutes"],
+        "estimate_minutes": values.get("estimate_minutes"),
+        "automates": automates or [],
         "checklist": checklist,
         "links": links,
         "alert": None if alert is None else jsonable(alert),
@@ -114,6 +119,7 @@ def card_snapshot(card: Card) -> Document:
         ],
         links=[{"target_card_id": link.target_card_id, "kind": link.kind} for link in card.links],
         alert=card.alert_summary,
+        automates=card.automates,
     )
 
 
@@ -128,8 +134,13 @@ def record(
     from_column_id: int | None = None,
     to_column_id: int | None = None,
     depth: int = 0,
+    at: datetime | None = None,
 ) -> CardEvent:
-    """Append a card event and emit it as a domain event, inside the caller's transaction."""
+    """Append a card event and emit it as a domain event, inside the caller's transaction.
+
+    ``at``: when it happened, if not now (a card's ``card.done`` is stamped with its
+    ``done_at``, so the two agree to the microsecond).
+    """
     actor_name, actor_id = actor_fields(actor)
     row = CardEvent(
         card_id=pk(card),
@@ -141,7 +152,7 @@ def record(
         to_column_id=to_column_id,
         changes=changes or {},
         data=data or {},
-        created_at=now(),
+        created_at=at or now(),
     )
     session.add(row)
     session.flush()

@@ -16,6 +16,7 @@ from app.auth.models import User
 from app.boards import placement
 from app.boards.activity import Actor, actor_fields, card_snapshot, record
 from app.boards.exceptions import (
+    AutomatesNotAllowed,
     Busy,
     CardNotFound,
     InvalidMove,
@@ -23,6 +24,7 @@ from app.boards.exceptions import (
     VersionConflict,
 )
 from app.boards.models import (
+    AutomationTarget,
     Board,
     Card,
     CardKind,
@@ -111,11 +113,14 @@ def new_card(
     assignee_id: int | None = None,
     due_at: datetime | None = None,
     time_spent_minutes: int = 0,
+    estimate_minutes: int | None = None,
+    automates: list[str] | None = None,
     checklist: list[str] | None = None,
     event_data: dict[str, Any] | None = None,
     depth: int = 0,
 ) -> tuple[Card, list[str]]:
     """Insert a card and its ``card.created`` event; flushes, the caller commits."""
+    _check_automates(kind, automates)
     board_id = pk(board)
     target_id = column_id if column_id is not None else first_column_id(session, board_id=board_id)
     column = placement.lock_column(session, board_id=board_id, column_id=target_id)
@@ -132,8 +137,10 @@ def new_card(
         created_by_id=creator_id,
         due_at=due_at,
         time_spent_minutes=time_spent_minutes,
+        estimate_minutes=estimate_minutes,
         rank=placement.edge_rank(session, target_id, top=top, exclude=None),
         label_rows=[CardLabel(name=name) for name in sorted(set(labels or []))],
+        target_rows=[AutomationTarget(key=key) for key in sorted(set(automates or []))],
         checklist=[ChecklistItem(position=i, text=text) for i, text in enumerate(checklist or [])],
         links=[],
     )
@@ -148,9 +155,21 @@ def new_card(
         type="card.created",
         actor=actor,
         to_column_id=column.id,
+        # Time logged at creation is an increase from 0 (the report's logged minutes).
+        changes={"time_spent_minutes": [0, time_spent_minutes]} if time_spent_minutes else None,
         data=event_data,
         depth=depth,
     )
+    if card.done_at is not None:
+        record(
+            session,
+            card=card,
+            type="card.done",
+            actor=actor,
+            to_column_id=column.id,
+            depth=depth,
+            at=card.done_at,
+        )
     return card, warnings
 
 
@@ -174,6 +193,8 @@ def create_card(
             assignee_id=resolve_assignee(session, data.assignee),
             due_at=data.due_at,
             time_spent_minutes=data.time_spent_minutes,
+            estimate_minutes=data.estimate_minutes,
+            automates=data.automates,
             checklist=data.checklist,
         )
 
@@ -182,7 +203,23 @@ def create_card(
 
 # --- update --------------------------------------------------------------------------
 
-_PLAIN_FIELDS = ("title", "description", "kind", "priority", "due_at", "time_spent_minutes")
+_PLAIN_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "priority",
+    "due_at",
+    "time_spent_minutes",
+    "estimate_minutes",
+)
+
+
+def _check_automates(kind: CardKind | str, automates: list[str] | None) -> None:
+    if automates and kind != CardKind.automation:
+        raise AutomatesNotAllowed(
+            f"A card of kind {CardKind(kind).value!r} cannot automate candidates; "
+            "only automation cards can."
+        )
 
 
 def _json_value(value: Any) -> Any:
@@ -194,8 +231,13 @@ def change_card(
 ) -> tuple[dict[str, list[Any]], list[str]]:
     """Apply field changes and record ``card.updated``; flushes, the caller commits.
 
-    ``fields`` may hold the plain fields, ``labels``, ``assignee_id`` and ``archived``.
+    ``fields`` may hold the plain fields, ``labels``, ``automates``, ``assignee_id`` and
+    ``archived``.
     """
+    _check_automates(
+        fields.get("kind", card.kind),
+        fields["automates"] if fields.get("automates") is not None else card.automates,
+    )
     changes: dict[str, list[Any]] = {}
     warnings: list[str] = []
     for field in _PLAIN_FIELDS:
@@ -208,6 +250,12 @@ def change_card(
         kept = [row for row in card.label_rows if row.name in new_labels]
         added = [CardLabel(name=name) for name in new_labels if name not in card.labels]
         card.label_rows = sorted(kept + added, key=lambda row: row.name)
+    if fields.get("automates") is not None and sorted(set(fields["automates"])) != card.automates:
+        new_keys = sorted(set(fields["automates"]))
+        changes["automates"] = [card.automates, new_keys]
+        kept_targets = [row for row in card.target_rows if row.key in new_keys]
+        added_targets = [AutomationTarget(key=key) for key in new_keys if key not in card.automates]
+        card.target_rows = sorted(kept_targets + added_targets, key=lambda row: row.key)
     if "assignee_id" in fields and fields["assignee_id"] != card.assignee_id:
         changes["assignee_id"] = [card.assignee_id, fields["assignee_id"]]
         card.assignee_id = fields["assignee_id"]
@@ -305,6 +353,7 @@ def place_card(
             depth=depth,
             from_column_id=source_id,
             to_column_id=column_id,
+            at=card.done_at,
         )
     elif was_done and card.done_at is None:
         record(

@@ -61,3 +61,8 @@ class Busy(Conflict):
 class ChecklistItemNotFound(NotFound):
     code = "checklist_item_not_found"
     message = "The card has no such checklist item."
+
+
+class AutomatesNotAllowed(InvalidInput):
+    code = "automates_not_allowed"
+    message = "Only cards of kind automation can automate candidates."

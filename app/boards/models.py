@@ -110,6 +110,18 @@ class CardLink(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
 
+class AutomationTarget(SQLModel, table=True):
+    """A candidate key an automation card automates ("alert:3:HighCPU", "schedule:7")."""
+
+    __tablename__ = "automation_target"
+    __table_args__ = (sa.Index("ix_automation_target_key_card_id", "key", "card_id"),)
+
+    card_id: int | None = Field(
+        default=None, foreign_key="card.id", ondelete="CASCADE", primary_key=True
+    )
+    key: str = Field(max_length=400, primary_key=True)
+
+
 # Summaries other domains attach to a card's JSON without boards importing them:
 # the alerts domain registers "alert" (see Card.alert_summary).
 CARD_SUMMARIES: dict[str, Callable[["Card"], dict[str, Any] | None]] = {}
@@ -158,6 +170,8 @@ class Card(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     time_spent_minutes: int = 0
+    # The build estimate of an automation card (the report's payback).
+    estimate_minutes: int | None = None
 
     label_rows: list[CardLabel] = Relationship(
         sa_relationship_kwargs={
@@ -184,6 +198,14 @@ class Card(SQLModel, table=True):
         }
     )
 
+    target_rows: list[AutomationTarget] = Relationship(
+        sa_relationship_kwargs={
+            "lazy": "selectin",
+            "cascade": "all, delete-orphan",
+            "order_by": "AutomationTarget.key",
+        }
+    )
+
     assignee_user: User | None = Relationship(
         sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "[Card.assignee_id]"}
     )
@@ -196,6 +218,10 @@ class Card(SQLModel, table=True):
     @property
     def labels(self) -> list[str]:
         return [row.name for row in self.label_rows]
+
+    @property
+    def automates(self) -> list[str]:
+        return [row.key for row in self.target_rows]
 
     @property
     def alert_summary(self) -> dict[str, Any] | None:
@@ -227,6 +253,10 @@ class Comment(SQLModel, table=True):
         return self.author.name if self.author else None
 
 
+# The events that write a card's own fields and place (the report's flow and time logged).
+CARD_WRITES = "type IN ('card.created', 'card.updated', 'card.moved', 'card.done', 'card.reopened')"
+
+
 class CardEvent(SQLModel, table=True):
     """One thing that happened to a card: who, what, when, from → to, which fields."""
 
@@ -234,6 +264,28 @@ class CardEvent(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_card_event_card_id_id", "card_id", "id"),
         sa.Index("ix_card_event_board_id_created_at", "board_id", "created_at"),
+        # The weekly report's scans of a window (app.reports): episodes, human actions and
+        # card writes (time logged, moves, done). Partial, so the alert repeats ingestion
+        # writes by the million never enter them.
+        sa.Index(
+            "ix_card_event_fired_created_at",
+            "created_at",
+            sqlite_where=sa.text("type = 'alert.fired'"),
+            postgresql_where=sa.text("type = 'alert.fired'"),
+        ),
+        sa.Index(
+            "ix_card_event_human_created_at",
+            "created_at",
+            "card_id",
+            sqlite_where=sa.text("actor_id IS NOT NULL"),
+            postgresql_where=sa.text("actor_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "ix_card_event_written_created_at",
+            "created_at",
+            sqlite_where=sa.text(CARD_WRITES),
+            postgresql_where=sa.text(CARD_WRITES),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.models import User
-from app.boards.models import Board, Card, CardKind, CardLabel, CardStatus
+from app.boards.models import AutomationTarget, Board, Card, CardKind, CardLabel, CardStatus
 from app.boards.schemas import BoardDetail, BoardPublic, CardPublic, ColumnDetail, ColumnPublic
 from app.boards.service import list_columns
 from app.core.db import pk
@@ -27,6 +27,8 @@ class CardFilters:
     label: str | None = None
     assignee: str | None = None
     q: str | None = None
+    # Automation cards that automate this candidate key.
+    automates: str | None = None
 
 
 def _filtered(filters: CardFilters) -> SelectOfScalar[Card]:
@@ -50,6 +52,13 @@ def _filtered(filters: CardFilters) -> SelectOfScalar[Card]:
         query = query.where(
             exists().where(
                 col(CardLabel.card_id) == col(Card.id), col(CardLabel.name) == filters.label
+            )
+        )
+    if filters.automates is not None:
+        query = query.where(
+            exists().where(
+                col(AutomationTarget.card_id) == col(Card.id),
+                col(AutomationTarget.key) == filters.automates,
             )
         )
     if filters.assignee is not None:

@@ -128,9 +128,12 @@ def card_filters(
     label: Text = None,
     assignee: Text = None,
     q: Text = None,
+    automates: Annotated[
+        str | None, Query(max_length=400, description="Automation cards automating this key.")
+    ] = None,
 ) -> queries.CardFilters:
     """The card list filters shared by /cards and /boards/{board_id}/cards."""
-    return queries.CardFilters(None, column_id, kind, status, label, assignee, q)
+    return queries.CardFilters(None, column_id, kind, status, label, assignee, q, automates)
 
 
 Filters = Annotated[queries.CardFilters, Depends(card_filters)]

@@ -18,10 +18,27 @@ Title = Annotated[str, Field(min_length=1, max_length=300)]
 Description = Annotated[str, Field(max_length=100_000)]
 Version = Annotated[int, Field(ge=1, description="The card version you read; 409 if stale.")]
 Position = Literal["top", "bottom"]
+Minutes = Annotated[int, Field(ge=0, le=10_000_000)]
+CandidateKey = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=400,
+        pattern=r"^(alert:[0-9]+:.+|schedule:[0-9]+)$",
+        description='A report candidate: "alert:<integration_id>:<name>" or "schedule:<id>".',
+    ),
+]
+Automates = Annotated[
+    list[CandidateKey],
+    Field(max_length=50, description="Candidate keys this automation card automates."),
+]
 
 
 def _unique_labels(labels: list[str] | None) -> list[str] | None:
     return None if labels is None else sorted(set(labels))
+
+
+_unique_keys = _unique_labels
 
 
 # --- columns -------------------------------------------------------------------------
@@ -127,14 +144,21 @@ class CardCreate(StrictModel):
     labels: Labels = []
     assignee: Annotated[str | None, Field(max_length=64, description="A user name.")] = None
     due_at: AwareUTC | None = None
-    time_spent_minutes: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    time_spent_minutes: Minutes = 0
+    estimate_minutes: Minutes | None = Field(
+        default=None, description="The build estimate of an automation card."
+    )
+    automates: Automates = Field(
+        default=[], description="Candidate keys it automates (automation cards only)."
+    )
     checklist: Annotated[list[ChecklistText], Field(max_length=100)] = []
 
     _labels = field_validator("labels")(_unique_labels)
+    _automates = field_validator("automates")(_unique_keys)
 
 
 class CardUpdate(StrictModel):
-    """Fields left out stay as they are; ``null`` clears assignee and due date."""
+    """Fields left out stay as they are; ``null`` clears assignee, due date and estimate."""
 
     version: Version
     title: Title | None = None
@@ -144,10 +168,13 @@ class CardUpdate(StrictModel):
     labels: Labels | None = None
     assignee: Annotated[str | None, Field(max_length=64)] = None
     due_at: AwareUTC | None = None
-    time_spent_minutes: Annotated[int | None, Field(ge=0, le=10_000_000)] = None
+    time_spent_minutes: Minutes | None = None
+    estimate_minutes: Minutes | None = None
+    automates: Automates | None = None
     archived: bool | None = None
 
     _labels = field_validator("labels")(_unique_labels)
+    _automates = field_validator("automates")(_unique_keys)
 
 
 class CardMove(StrictModel):
@@ -190,6 +217,8 @@ class CardPublic(BaseModel):
     done_at: datetime | None
     archived_at: datetime | None
     time_spent_minutes: int
+    estimate_minutes: int | None
+    automates: list[str]
     checklist: list[ChecklistItemPublic]
     links: list[CardLinkPublic]
     alert: dict[str, Any] | None = Field(

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.core.events import Event
 from app.core.jsontext import dumps
 
-CATALOGUE_VERSION = 2
+CATALOGUE_VERSION = 3
 
 CardKindName = Literal["fire", "maintenance", "change", "project", "automation"]
 PriorityName = Literal["low", "medium", "high", "urgent"]
@@ -69,6 +69,10 @@ class CardSnapshot(_Shape):
     done_at: datetime | None
     archived_at: datetime | None
     time_spent_minutes: int
+    estimate_minutes: int | None = Field(description="The build estimate of an automation card.")
+    automates: list[str] = Field(
+        description='Candidate keys an automation card automates ("alert:3:HighCPU", ...).'
+    )
     checklist: list[ChecklistItemSnapshot]
     links: list[CardLinkSnapshot]
     alert: dict[str, Any] | None = Field(

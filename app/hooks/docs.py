@@ -59,6 +59,8 @@ EXAMPLE = {
             "done_at": None,
             "archived_at": None,
             "time_spent_minutes": 0,
+            "estimate_minutes": None,
+            "automates": [],
             "checklist": [],
             "links": [],
             "alert": {"fingerprint": "8a3f0c2e1b", "status": "firing", "occurrences": 3},
@@ -145,6 +147,11 @@ def render_markdown() -> str:
         "Catalogue version 2 (2026-12-02): a webhook's `data.card` is the card as it is when "
         "the event's deliveries are written, moments after the event (version 1 showed it as "
         "the event left it); no field changed, so no event's version did.\n\n"
+        "Catalogue version 3 (2026-12-07): `data.card` gains `estimate_minutes` and "
+        "`automates` (fields added, no event's version changed); `card.created` carries "
+        "`changes.time_spent_minutes` as `[0, minutes]` when a card starts with time logged; "
+        "a card made straight into a done column is followed by its `card.done`, and every "
+        "`card.done` happens at the card's `done_at`.\n\n"
         "## The envelope\n\n"
         "A webhook's body is this JSON object; the request carries the headers "
         "`X-Firelane-Event`, `X-Firelane-Delivery` (a UUID per delivery: your idempotency key, "

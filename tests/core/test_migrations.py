@@ -119,3 +119,43 @@ def test_card_events_waiting_for_their_fan_out_survive_the_hook_batch_migration(
             assert (delivery.webhook_id, delivery.hook_event_id) == (hook_id, event.id)
     finally:
         db.dispose()
+
+
+def test_the_report_fields_migration_records_the_time_given_at_creation(blank_url: str) -> None:
+    wire()
+    upgrade(blank_url)
+    db = Database.from_url(blank_url)
+    try:
+        with db.session() as session:
+            board = boards.create_board(session, data=BoardCreate(name="Ops", slug="ops"))
+            card, _ = cards.create_card(
+                session,
+                board=board,
+                data=CardCreate(title="Patch", time_spent_minutes=45),
+                actor="system",
+            )
+            cards.change_card(session, card=card, fields={"time_spent_minutes": 60}, actor="x")
+            session.commit()
+            card_id = card.id
+        db.dispose()
+        command.downgrade(alembic_config(blank_url), "20261203_hook_batch")
+        with db.engine.begin() as conn:  # as the revision before wrote it: no changes
+            conn.execute(
+                sa.text("UPDATE card_event SET changes = '{}' WHERE type = 'card.created'")
+            )
+        db.dispose()
+        upgrade(blank_url)
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT type, changes FROM card_event WHERE card_id = :c ORDER BY id"),
+                {"c": card_id},
+            ).all()
+        changes = [
+            (kind, value if isinstance(value, dict) else json.loads(value)) for kind, value in rows
+        ]
+        assert changes == [
+            ("card.created", {"time_spent_minutes": [0, 45]}),
+            ("card.updated", {"time_spent_minutes": [45, 60]}),
+        ]
+    finally:
+        db.dispose()

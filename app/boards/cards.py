@@ -270,8 +270,11 @@ def change_card(
                 session, board_id=card.board_id, column_id=card.column_id
             )
             warnings = placement.wip_warnings(session, column)
+            # Its new place first: the old rank may have gone to another card meanwhile, and
+            # the query would flush the card back into the column with it.
+            rank = placement.edge_rank(session, card.column_id, top=False, exclude=card.id)
             card.archived_at = None
-            card.rank = placement.edge_rank(session, card.column_id, top=False, exclude=card.id)
+            card.rank = rank
     if changes:
         card.updated_at = now()
         session.add(card)

@@ -100,3 +100,16 @@ def test_a_card_made_done_is_done_at_its_done_at(member: TestClient, board: dict
     ).json()
     events = member.get(f"/api/v1/cards/{card['id']}/events").json()["items"]
     assert events[-1]["type"] == "card.done" and events[-1]["created_at"] == again["done_at"]
+
+
+def test_unarchiving_a_card_whose_place_was_taken_finds_a_new_one(
+    member: TestClient, board: dict[str, Any]
+) -> None:
+    first = new_card(member, board, "First")
+    archived = patch(member, first, archived=True).json()
+    # The archived card keeps its rank; a new card may get the same one.
+    second = new_card(member, board, "Second")
+    assert second["rank"] == archived["rank"]
+    response = patch(member, archived, archived=False)
+    assert response.status_code == 200, response.text
+    assert response.json()["rank"] > second["rank"]

@@ -26,6 +26,7 @@ from app.core.errors import error_response, install_error_handlers
 from app.core.middleware import BodyLimit, Metrics
 from app.hooks.router import router as hooks_router
 from app.jobs import start_jobs, wire
+from app.reports.router import router as reports_router
 from app.schedules.router import router as schedules_router
 
 logger = logging.getLogger("firelane")
@@ -123,6 +124,7 @@ def create_app(
         schedules_router,
         hooks_router,
         alerts_router,
+        reports_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     # Innermost: answers alert ingestion before FastAPI routes it (the busiest path).

@@ -38,9 +38,18 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
     sql_echo: bool = False
 
-    @field_validator("timezone")
+    # The weekly report: its weeks run Monday to Monday in this zone (default: timezone),
+    # break-even is this many years of a candidate's toil, and a full-time person works
+    # this many hours a year.
+    report_timezone: str | None = None
+    report_horizon_years: float = Field(default=2.0, gt=0, le=50)
+    report_hours_per_fte: float = Field(default=1600.0, gt=0, le=8784)
+
+    @field_validator("timezone", "report_timezone")
     @classmethod
-    def _known_timezone(cls, value: str) -> str:
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -76,6 +85,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def report_zone_name(self) -> str:
+        return self.report_timezone or self.timezone
 
 
 @lru_cache

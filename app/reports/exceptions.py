@@ -1,0 +1,8 @@
+"""Errors of the reports domain."""
+
+from app.core.errors import InvalidInput
+
+
+class InvalidWeek(InvalidInput):
+    code = "invalid_week"
+    message = "The week must be an ISO week written YYYY-Www, such as 2026-W49."

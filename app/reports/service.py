@@ -1,0 +1,159 @@
+"""The weekly report: its headline figures, the week's details, and 8 weeks of trends."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from sqlmodel import Session
+
+from app.boards.models import CardKind
+from app.boards.service import get_board_by_slug
+from app.core.clock import now
+from app.core.db import pk
+from app.reports.activity import Scope
+from app.reports.figures import Headline, Options, headline, nearest_rank
+from app.reports.flow import flow, maintenance, work_mix
+from app.reports.offenders import offenders
+from app.reports.schemas import (
+    CandidateOut,
+    Debt,
+    Durations,
+    FiresOut,
+    HoursOut,
+    LedgerOut,
+    Trends,
+    WeeklyReport,
+    Window,
+)
+from app.reports.window import Week
+
+TREND_WEEKS = 8
+
+
+def _r(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _durations(values: list[int]) -> Durations:
+    return Durations(n=len(values), p50=nearest_rank(values, 50), p90=nearest_rank(values, 90))
+
+
+def _fires(week: Headline) -> FiresOut:
+    fires = week.fires
+    return FiresOut.model_validate(
+        {
+            "interruptions": fires.interruptions,
+            "by_bucket": fires.by_bucket,
+            "mtta_seconds": _durations(fires.mtta),
+            "mttr_seconds": _durations(fires.mttr),
+            "self_resolved": fires.self_resolved,
+            "open": fires.open,
+        }
+    )
+
+
+def _candidates(week: Headline) -> list[CandidateOut]:
+    horizon = week.options.horizon_years
+    return [
+        CandidateOut(
+            key=each.key,
+            kind=each.kind,
+            name=each.name,
+            occurrences_90d=each.occurrences_90d,
+            interruptions_per_year=round(each.interruptions_per_year, 1),
+            hours_90d=round(each.hours_90d, 2),
+            hours_per_year=round(each.hours_per_year, 2),
+            break_even_hours=round(each.break_even_hours(horizon), 2),
+            automation_card_id=each.automation_card_id,
+            payback_weeks=_r(each.payback_weeks, 1),
+            worth_automating=each.worth_automating(horizon),
+        )
+        for each in week.candidates
+    ]
+
+
+def _ledger(week: Headline) -> list[LedgerOut]:
+    return [
+        LedgerOut(
+            card_id=entry.card_id,
+            candidate=entry.candidate,
+            done_at=entry.done_at,
+            rate_before_per_week=round(entry.rate_before_per_week, 1),
+            rate_after_per_week=round(entry.rate_after_per_week, 1),
+            hours_per_year_before=round(entry.hours_per_year_before, 2),
+            hours_per_year_after=round(entry.hours_per_year_after, 2),
+            retired_hours_per_year=round(entry.retired_hours_per_year, 2),
+            status=entry.status,
+        )
+        for entry in week.ledger
+    ]
+
+
+def _trends(session: Session, week: Week, scope: Scope, options: Options) -> Trends:
+    weeks = [week.shifted(-back) for back in range(TREND_WEEKS, 0, -1)]
+    figures = [
+        headline(session, start=start, end=end, scope=scope, options=options)
+        for start, end in (each.window(options.zone) for each in weeks)
+    ]
+    return Trends(
+        weeks=[str(each) for each in weeks],
+        interruptions=[each.fires.interruptions for each in figures],
+        mtta_p50_seconds=[nearest_rank(each.fires.mtta, 50) for each in figures],
+        mttr_p50_seconds=[nearest_rank(each.fires.mttr, 50) for each in figures],
+        hours_total=[round(each.hours.total, 2) for each in figures],
+        unplanned_ratio=[_r(each.hours.ratio(CardKind.fire), 3) for each in figures],
+        toil_ratio=[
+            _r(each.hours.ratio(CardKind.fire, CardKind.maintenance), 3) for each in figures
+        ],
+        automation_debt_hours_per_year=[round(each.debt_hours_per_year, 2) for each in figures],
+    )
+
+
+def _one_snapshot(session: Session) -> None:
+    """Read every query of the report from one snapshot of the database (SQLite's reading
+    transactions already are; PostgreSQL's READ COMMITTED would see commits in between)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def weekly_report(
+    session: Session, *, week: Week | None, board_slug: str | None, options: Options
+) -> WeeklyReport:
+    """Compute one week's report (by default the last complete week) as of the week's end;
+    for one board's cards, alerts and schedules, or for all boards."""
+    _one_snapshot(session)
+    board = get_board_by_slug(session, board_slug) if board_slug is not None else None
+    week = week or Week.last_complete(now(), options.zone)
+    scope = Scope(board_id=pk(board) if board is not None else None)
+    start, end = week.window(options.zone)
+    figures = headline(session, start=start, end=end, scope=scope, options=options)
+    hours = figures.hours
+    return WeeklyReport.model_validate(
+        {
+            "week": str(week),
+            "timezone": options.timezone,
+            "board": board.slug if board is not None else None,
+            "window": Window(start=start.astimezone(UTC), end=end.astimezone(UTC)),
+            "fires": _fires(figures),
+            "hours": HoursOut.model_validate(
+                {
+                    "total": round(hours.total, 2),
+                    "by_kind": {kind: round(value, 2) for kind, value in hours.by_kind.items()},
+                    "basis": hours.basis,
+                }
+            ),
+            "unplanned_ratio": _r(hours.ratio(CardKind.fire), 3),
+            "toil_ratio": _r(hours.ratio(CardKind.fire, CardKind.maintenance), 3),
+            "candidates": _candidates(figures),
+            "automation_debt": Debt(
+                hours_per_year=round(figures.debt_hours_per_year, 2),
+                fte=round(figures.debt_fte, 3),
+            ),
+            "ledger": _ledger(figures),
+            "work_mix": work_mix(session, figures, scope),
+            "maintenance": maintenance(session, figures, scope),
+            "offenders": offenders(session, figures),
+            "flow": flow(session, figures, scope),
+            "trends": _trends(session, week, scope, options),
+        }
+    )

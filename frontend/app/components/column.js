@@ -27,6 +27,7 @@ export function Column({ column, cards, columns, loading, more, empty, onLoadMor
       draggable: "article.card",
       filter: "button, .menu",
       preventOnFilter: false,
+      forceFallback: true, // pointer events, the same in every browser (and in tests)
       ghostClass: "ghost",
       onEnd: (event) => {
         const { item, from, to, oldIndex, newIndex } = event;

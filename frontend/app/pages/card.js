@@ -131,8 +131,12 @@ export function CardPage({ cardId }) {
       loadSide(saved);
     } catch (error) {
       if (error.code === "version_conflict" && error.body.current) {
-        // Their card becomes the base; what was typed stays in the form.
-        setCard(error.body.current);
+        // Their card becomes the base; the fields typed in stay as typed, the others
+        // show their change (so saving again does not undo what they did).
+        const current = error.body.current;
+        const typed = Object.fromEntries(FIELDS.filter((key) => form[key] !== toForm(card)[key]).map((key) => [key, form[key]]));
+        setCard(current);
+        setForm({ ...toForm(current), ...typed });
         tell("error", "Someone else changed this card while you were editing. Your text is kept in the form; the card above now shows their version. Save again to apply yours on top.");
       } else {
         tell("error", error.message);

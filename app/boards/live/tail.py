@@ -201,12 +201,18 @@ class Tail:
         listener = self._listen() if self._postgres else None
         try:
             while not self._stopping.is_set():
+                with self._lock:
+                    if not self._subscriptions:  # nobody watches: stop costing anything
+                        self._thread = None
+                        self._watermark = None
+                        self._holes = {}
+                        return
                 try:
                     self._cycle()
-                except Exception:  # the database may be restarting: keep following
-                    logger.exception("live tail: reading the card event log failed")
+                except Exception as exc:  # the database may be restarting: keep following
+                    logger.warning("live tail: reading the card event log failed: %s", exc)
                     self._stopping.wait(1.0)
-                self._wait(listener)
+                listener = self._wait(listener)
         finally:
             if listener is not None:
                 listener.close()
@@ -219,22 +225,26 @@ class Tail:
         try:
             connection = psycopg.connect(conninfo, autocommit=True)
             connection.execute(f"LISTEN {CHANNEL}")
-        except Exception:
-            logger.exception("live tail: LISTEN failed; polling instead")
+        except Exception as exc:
+            logger.warning("live tail: LISTEN failed (%s); polling until it works", exc)
             return None
         return connection
 
-    def _wait(self, listener: Any) -> None:
+    def _wait(self, listener: Any) -> Any:
+        """Wait for a NOTIFY or the poll interval; answer the listener to use next."""
         if listener is None or self._holes:
             self._stopping.wait(self._poll)
-            return
+            return listener if listener is not None or not self._postgres else self._listen()
         try:
             # Woken by the first NOTIFY; the timeout is a fallback and lets stop() be heard.
             for _ in listener.notifies(timeout=1.0, stop_after=1):
                 pass
-        except Exception:
-            logger.exception("live tail: LISTEN connection lost; polling")
-            self._stopping.wait(self._poll)
+        except Exception as exc:
+            logger.warning("live tail: LISTEN connection lost (%s); reconnecting", exc)
+            listener.close()
+            self._stopping.wait(1.0)
+            return None
+        return listener
 
     def _cycle(self) -> None:
         with self._lock:

@@ -57,9 +57,8 @@ class Watchers:
             httpx.Client(base_url=base, headers=headers, timeout=60) as client,
             client.stream("GET", "/api/v1/boards/1/stream") as response,
         ):
-            for line in response.iter_lines():
-                if line == "event: card":
-                    self.events[number] += 1
+            for chunk in response.iter_bytes():
+                self.events[number] += chunk.count(b"event: card")
                 if self.stopping.is_set():
                     return
 

@@ -84,6 +84,8 @@ async def board_stream(
             if subscription.overflowed:
                 yield _RESYNC
                 return
+            # One write per wake-up, however many events it brings (an alert storm).
+            chunk: list[bytes] = []
             for item in subscription.take():
                 if isinstance(item, CatchUp):
                     if item.upto <= sent:
@@ -99,14 +101,15 @@ async def board_stream(
                         )
                     )
                     if missed is None:
-                        yield _RESYNC
+                        yield b"".join(chunk) + _RESYNC
                         return
-                    for event in missed:
-                        yield event.frame
+                    chunk.extend(event.frame for event in missed)
                     sent = item.upto
                 elif item.id > sent:
-                    yield item.frame
+                    chunk.append(item.frame)
                     sent = item.id
+            if chunk:
+                yield b"".join(chunk)
     finally:
         tail.unsubscribe(subscription)
 

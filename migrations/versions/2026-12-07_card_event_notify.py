@@ -6,7 +6,7 @@ and PostgreSQL folds a transaction's identical notifications into one, delivered
 SQLite has no NOTIFY: there the streams poll.
 
 Revision ID: 20261207_card_event_notify
-Revises: 20261203_hook_batch
+Revises: 20261207_report_fields
 Create Date: 2026-12-07 09:00:00
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "20261207_card_event_notify"
-down_revision: str | Sequence[str] | None = "20261203_hook_batch"
+down_revision: str | Sequence[str] | None = "20261207_report_fields"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

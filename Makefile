@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-dev
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint fmt bench clean
+.PHONY: run test lint fmt bench clean vendor
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Firelane needs Python >= 3.11, found " + sys.version.split()[0]'
@@ -28,8 +28,8 @@ run: $(STAMP) .env
 	$(BIN)/firelane serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench migrations
-	$(BIN)/ruff format --check app tests bench
+	$(BIN)/ruff check app tests bench migrations scripts
+	$(BIN)/ruff format --check app tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
@@ -38,8 +38,13 @@ test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix app tests bench migrations
-	$(BIN)/ruff format app tests bench
+	$(BIN)/ruff check --fix app tests bench migrations scripts
+	$(BIN)/ruff format app tests bench scripts
+
+# Fetch the pinned third-party browser files listed in vendor.json from the npm registry (needs
+# node/npm, only here: never to run Firelane), record their sha256, and check them.
+vendor:
+	$(PYTHON) scripts/vendor.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/board.py

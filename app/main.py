@@ -6,9 +6,9 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 
@@ -19,15 +19,19 @@ from app.alerts.router import router as alerts_router
 from app.auth.dependencies import Viewer
 from app.auth.router import router as auth_router
 from app.auth.throttle import LoginThrottle
+from app.boards.live.config import get_stream_settings
+from app.boards.live.tail import Tail
 from app.boards.router import router as boards_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, DatabaseDep
 from app.core.errors import error_response, install_error_handlers
-from app.core.middleware import BodyLimit, Metrics
+from app.core.middleware import BodyLimit, Metrics, SecurityHeaders
 from app.hooks.router import router as hooks_router
 from app.jobs import start_jobs, wire
 from app.reports.router import router as reports_router
 from app.schedules.router import router as schedules_router
+from app.ui.assets import frontend_dir, shell
+from app.ui.router import router as ui_router
 
 logger = logging.getLogger("firelane")
 
@@ -95,6 +99,7 @@ def create_app(
         try:
             yield
         finally:
+            app.state.live_tail.stop()
             if stop_jobs is not None:
                 stop_jobs()
             if owns_db:
@@ -114,6 +119,7 @@ def create_app(
         per_address=settings.login_attempts_per_address,
         window_minutes=settings.login_window_minutes,
     )
+    app.state.live_tail = Tail(database, poll_seconds=get_stream_settings().poll_seconds)
     install_error_handlers(app)
     app.include_router(ops)
     # Alert ingestion first: routes are matched in turn, and it is the busiest path.
@@ -131,14 +137,8 @@ def create_app(
     app.add_middleware(IngestFastPath, prefix=API_PREFIX)
     app.add_middleware(Metrics, registry=app.state.metrics, api_prefix=API_PREFIX)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> dict[str, Any]:
-        return {
-            "name": "Firelane",
-            "version": package.__version__,
-            "api": API_PREFIX,
-            "docs": "/docs",
-        }
-
+    app.add_middleware(SecurityHeaders, html_policy=shell().csp)
+    # The browser UI: pages answer one shell; its modules, styles and vendored files are static.
+    app.include_router(ui_router)
+    app.mount("/static", StaticFiles(directory=frontend_dir()), name="static")
     return app

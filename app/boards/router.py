@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from app.auth.dependencies import Admin, Member, Viewer
 from app.boards import activity, cards, checklist, comments, queries, service
-from app.boards.dependencies import BoardDep, CardDep, ColumnDep
+from app.boards.dependencies import BoardDep, CardDep, ColumnDep, StreamedBoard
+from app.boards.live.stream import stream_response
 from app.boards.models import BoardColumn, Card, CardKind, CardStatus, Comment
 from app.boards.schemas import (
     BoardCreate,
@@ -82,6 +83,21 @@ def update_board(
 def delete_board(board: BoardDep, session: SessionDep, _admin: Admin) -> None:
     """Delete a board with all its cards and history (admin)."""
     service.delete_board(session, board=board)
+
+
+@router.get(
+    "/boards/{board_id}/stream",
+    response_class=Response,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+)
+def stream_board(
+    board: StreamedBoard,
+    request: Request,
+    last_event_id: Annotated[str | None, Header(max_length=40)] = None,
+    resume: Annotated[str | None, Query(max_length=40, description="Last-Event-ID")] = None,
+) -> Response:
+    """Follow a board's card events as server-sent events; resume with Last-Event-ID."""
+    return stream_response(request, board_id=pk(board), last_event_id=last_event_id or resume)
 
 
 # --- columns -------------------------------------------------------------------------

@@ -123,3 +123,50 @@ class Metrics:
                 path = self.api_prefix + path
             self.requests.labels(scope["method"], path, str(status)).inc()
             self.latency.labels(path).observe(time.perf_counter() - started)
+
+
+# Answers that are not HTML pages (JSON, scripts, styles, streams) may load and embed nothing.
+_NON_HTML_POLICY = b"default-src 'none'; frame-ancestors 'none'"
+
+
+class SecurityHeaders:
+    """Add the security headers every answer carries.
+
+    HTML pages get ``html_policy`` as their Content-Security-Policy unless the page set its
+    own (a page that needs another policy, such as the API docs, sets it); every other answer
+    gets one that allows nothing. All get nosniff, frame denial and a same-origin referrer.
+    """
+
+    def __init__(self, app: ASGIApp, html_policy: str) -> None:
+        self.app = app
+        self.html_policy = html_policy.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if b"content-security-policy" not in names:
+                    html = any(
+                        name.lower() == b"content-type" and value.startswith(b"text/html")
+                        for name, value in headers
+                    )
+                    policy = self.html_policy if html else _NON_HTML_POLICY
+                    headers.append((b"content-security-policy", policy))
+                headers.extend(_ALWAYS)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+_ALWAYS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)

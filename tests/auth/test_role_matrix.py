@@ -1,4 +1,4 @@
-"""Every API route: who may call it. A new route fails this test until it is listed here."""
+"""Every API route and page: who may call it. A new route fails this test until it is listed."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.auth import service as auth_service
+from app.auth.models import Role
+from app.auth.schemas import UserCreate
+from app.core.db import Database
 from tests.conftest import MakeClient
 
 OPEN = "open"
@@ -40,6 +44,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/boards/{board_id}/columns/{column_id}"): ADMIN,
     ("DELETE", "/api/v1/boards/{board_id}/columns/{column_id}"): ADMIN,
     ("GET", "/api/v1/boards/{board_id}/cards"): ANY,
+    ("GET", "/api/v1/boards/{board_id}/stream"): ANY,
     ("POST", "/api/v1/boards/{board_id}/cards"): MEMBER,
     ("GET", "/api/v1/cards"): ANY,
     ("GET", "/api/v1/cards/{card_id}"): ANY,
@@ -177,6 +182,9 @@ def _fill(path: str, ids: dict[str, int]) -> str:
 
 
 def _call(client: TestClient, method: str, path: str) -> int:
+    if path.endswith("/stream"):  # never ends by itself: read the status, then leave
+        with client.stream(method, path) as response:
+            return response.status_code
     kwargs: dict[str, Any] = {}
     if method in ("POST", "PATCH", "PUT"):
         kwargs["json"] = {}
@@ -210,3 +218,56 @@ def test_role_matrix(
             assert status == 403, (role, status)
         else:
             assert status not in (401, 403), (role, status)
+
+
+# The browser's pages: without a session they send the browser to /login; with one, any
+# role gets the page shell (what a role may do there is the API's to refuse).
+PAGES = [
+    "/",
+    "/boards/m",
+    "/cards/1",
+    "/integrations",
+    "/schedules",
+    "/automation",
+    "/reports",
+]
+STATIC = ["/static/app/main.js", "/static/styles/app.css", "/static/vendor/preact/preact.module.js"]
+
+
+def test_every_page_route_is_listed(app: FastAPI) -> None:
+    paths = {getattr(route, "path", "") for route in app.routes}
+    pages = {p for p in paths if p and not p.startswith(("/api/", "/docs", "/redoc", "/openapi"))}
+    listed = {"/login", "/static", "/healthz", "/readyz", "/metrics", "/boards/{slug}"}
+    listed |= {"/cards/{card_id}", *PAGES}
+    assert pages - listed == set(), "a page route is missing from PAGES"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_need_a_session(path: str, anon: TestClient, ids: dict[str, int]) -> None:
+    anon.cookies.clear()
+    answer = anon.get(path, follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("role", [ANY, MEMBER, ADMIN])
+def test_pages_answer_every_role_with_a_session(
+    role: str, anon: TestClient, db: Database, ids: dict[str, int]
+) -> None:
+    with db.session() as session:
+        data = UserCreate(name=f"page-{role}", role=Role(role), password="a-long-password")
+        auth_service.create_user(session, data=data)
+    anon.cookies.clear()
+    login = {"name": f"page-{role}", "password": "a-long-password"}
+    assert anon.post("/api/v1/auth/login", json=login).status_code == 200
+    for path in PAGES:
+        answer = anon.get(path, follow_redirects=False)
+        assert answer.status_code == 200, path
+        assert answer.headers["content-type"].startswith("text/html")
+    assert anon.get("/boards/no-such-board").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/login", *STATIC])
+def test_login_page_and_static_files_are_open(path: str, anon: TestClient) -> None:
+    anon.cookies.clear()
+    assert anon.get(path, follow_redirects=False).status_code == 200

@@ -1,0 +1,1 @@
+"""The browser UI: the pages' one HTML shell, the static files under /static, their CSP."""

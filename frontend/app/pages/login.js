@@ -1,0 +1,39 @@
+// /login: name, password, "Log in"; then back to where the person was going.
+import { useState } from "preact/hooks";
+import { html } from "../html.js";
+import { post, ApiError } from "../api.js";
+
+function nextPath() {
+  const next = new URLSearchParams(location.search).get("next") || "/";
+  // Only a path of this site: never an address elsewhere.
+  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+export function LoginPage() {
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  async function submit(event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setBusy(true);
+    setError("");
+    try {
+      await post("/auth/login", { name: form.get("name"), password: form.get("password") });
+      location.assign(nextPath());
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : "The server cannot be reached.");
+      setBusy(false);
+    }
+  }
+  return html`<main class="login">
+    <form class="card-panel" onSubmit=${submit}>
+      <h1><img src="/static/favicon.svg" alt="" width="28" height="28" /> Firelane</h1>
+      <label for="login-name">Name</label>
+      <input id="login-name" name="name" autocomplete="username" required autofocus />
+      <label for="login-password">Password</label>
+      <input id="login-password" name="password" type="password" autocomplete="current-password" required />
+      ${error ? html`<p class="error" role="alert">${error}</p>` : null}
+      <button type="submit" class="primary" disabled=${busy}>Log in</button>
+    </form>
+  </main>`;
+}

@@ -1,0 +1,67 @@
+// /reports: the weekly automation-debt report (GET /api/v1/reports/weekly): headline
+// figures, what to automate first, and what automation retired.
+import { useEffect, useState } from "preact/hooks";
+import { html } from "../html.js";
+import { get, query } from "../api.js";
+import { useBoards } from "../components/boardpicker.js";
+
+const fmt = (value, digits = 1) => (value === null || value === undefined ? "—" : Number(value).toLocaleString(undefined, { maximumFractionDigits: digits }));
+const pct = (value) => (value === null || value === undefined ? "—" : `${Math.round(value * 100)} %`);
+const secs = (value) => (value === null || value === undefined ? "—" : value < 120 ? `${value} s` : value < 7200 ? `${Math.round(value / 60)} min` : `${fmt(value / 3600)} h`);
+
+function Figure({ label, value, hint }) {
+  return html`<div class="figure"><span class="figure-value">${value}</span><span class="figure-label">${label}</span>${hint ? html`<small class="muted">${hint}</small>` : null}</div>`;
+}
+
+function Report({ report }) {
+  const f = report.fires;
+  return html`<div>
+    <p class="muted">Week ${report.week} (${report.timezone}), ${report.board ? `board ${report.board}` : "all boards"}.</p>
+    <div class="figures">
+      <${Figure} label="interruptions" value=${f.interruptions} hint=${`${f.by_bucket.business} business · ${f.by_bucket.off_hours} off hours · ${f.by_bucket.sleep} sleep`} />
+      <${Figure} label="MTTA p50 / p90" value=${`${secs(f.mtta_seconds.p50)} / ${secs(f.mtta_seconds.p90)}`} hint=${`n = ${f.mtta_seconds.n}`} />
+      <${Figure} label="MTTR p50 / p90" value=${`${secs(f.mttr_seconds.p50)} / ${secs(f.mttr_seconds.p90)}`} hint=${`n = ${f.mttr_seconds.n}`} />
+      <${Figure} label="hours of work" value=${fmt(report.hours.total, 2)} hint=${`basis: ${report.hours.basis}`} />
+      <${Figure} label="unplanned" value=${pct(report.unplanned_ratio)} />
+      <${Figure} label="toil" value=${pct(report.toil_ratio)} />
+      <${Figure} label="automation debt" value=${`${fmt(report.automation_debt.hours_per_year, 0)} h/yr`} hint=${`${fmt(report.automation_debt.fte, 3)} full-time people`} />
+    </div>
+    <h2>What to automate first</h2>
+    ${report.candidates.length ? html`<table><thead><tr><th>Candidate</th><th>Kind</th><th>Seen (90 d)</th><th>Interruptions / yr</th><th>Hours / yr</th><th>Break-even h</th><th>Payback</th><th>Worth it</th></tr></thead><tbody>
+      ${report.candidates.map((c) => html`<tr key=${c.key}><td>${c.name} <small class="muted">${c.key}</small></td><td>${c.kind}</td><td>${c.occurrences_90d}</td><td>${fmt(c.interruptions_per_year)}</td>
+        <td>${fmt(c.hours_per_year, 2)}</td><td>${fmt(c.break_even_hours, 2)}</td>
+        <td>${c.payback_weeks === null ? "—" : `${fmt(c.payback_weeks)} weeks`}${c.automation_card_id ? html` · <a href=${`/cards/${c.automation_card_id}`}>card</a>` : null}</td>
+        <td>${c.worth_automating === null ? "—" : c.worth_automating ? "yes" : "no"}</td></tr>`)}</tbody></table>`
+      : html`<p class="empty">No candidate yet: an alert or chore needs 3 occurrences in 90 days.</p>`}
+    <h2>Automation ledger</h2>
+    ${report.ledger.length ? html`<table><thead><tr><th>Automation card</th><th>Candidate</th><th>Rate before / after (per week)</th><th>Hours / yr retired</th><th>Status</th></tr></thead><tbody>
+      ${report.ledger.map((l) => html`<tr key=${`${l.card_id}-${l.candidate}`}><td><a href=${`/cards/${l.card_id}`}>#${l.card_id}</a></td><td>${l.candidate}</td>
+        <td>${fmt(l.rate_before_per_week)} → ${fmt(l.rate_after_per_week)}</td><td>${fmt(l.retired_hours_per_year, 2)}</td><td>${l.status.replace(/_/g, " ")}</td></tr>`)}</tbody></table>`
+      : html`<p class="empty">No automation finished in the last 90 days.</p>`}
+  </div>`;
+}
+
+export function ReportsPage() {
+  const boards = useBoards();
+  const [week, setWeek] = useState("");
+  const [board, setBoard] = useState("");
+  const [state, setState] = useState({ loading: true });
+  useEffect(() => {
+    setState({ loading: true });
+    get(`/reports/weekly${query({ week, board })}`)
+      .then((report) => setState({ report }))
+      .catch((error) => setState({ error, missing: error.status === 404 && error.code === "not_found" && !board }));
+  }, [week, board]);
+  return html`<main class="page">
+    <h1>Weekly report</h1>
+    <form class="inline-form" aria-label="Choose the report" onSubmit=${(e) => e.preventDefault()}>
+      <label>Week <input type="week" value=${week} onChange=${(e) => setWeek(e.currentTarget.value)} /></label>
+      <label>Board <select value=${board} onChange=${(e) => setBoard(e.currentTarget.value)}><option value="">all boards</option>
+        ${boards.map((b) => html`<option value=${b.slug}>${b.name}</option>`)}</select></label>
+    </form>
+    ${state.loading ? html`<p class="muted">Computing the report…</p>` : null}
+    ${state.missing ? html`<p class="empty" role="status">The weekly report is not available yet on this server.</p>` : null}
+    ${state.error && !state.missing ? html`<p class="error" role="alert">${state.error.message}</p>` : null}
+    ${state.report ? html`<${Report} report=${state.report} />` : null}
+  </main>`;
+}

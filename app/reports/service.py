@@ -113,6 +113,7 @@ def _one_snapshot(session: Session) -> None:
     """Read every query of the report from one snapshot of the database (SQLite's reading
     transactions already are; PostgreSQL's READ COMMITTED would see commits in between)."""
     if session.get_bind().dialect.name == "postgresql":
+        session.rollback()  # the request's authentication read in a transaction of its own
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 

@@ -254,7 +254,8 @@ class Comment(SQLModel, table=True):
 
 
 # The events that write a card's own fields and place (the report's flow and time logged).
-CARD_WRITES = "type IN ('card.created', 'card.updated', 'card.moved', 'card.done', 'card.reopened')"
+CARD_WRITE_TYPES = ("card.created", "card.updated", "card.moved", "card.done", "card.reopened")
+CARD_WRITES = "type IN (" + ", ".join(f"'{each}'" for each in CARD_WRITE_TYPES) + ")"
 
 
 class CardEvent(SQLModel, table=True):
@@ -277,6 +278,7 @@ class CardEvent(SQLModel, table=True):
             "ix_card_event_human_created_at",
             "created_at",
             "card_id",
+            "actor_id",
             sqlite_where=sa.text("actor_id IS NOT NULL"),
             postgresql_where=sa.text("actor_id IS NOT NULL"),
         ),

@@ -12,24 +12,9 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.reports.activity import (
-    CardMinutes,
-    Scope,
-    alert_key,
-    minutes_by_card,
-    schedule_key,
-)
+from app.reports.activity import Counts, Minutes, Scope, Span
 from app.reports.cards import AutomationCard
-from app.reports.sql import (
-    ALERT,
-    EVENT,
-    INTEGRATION,
-    OCCURRENCE,
-    SCHEDULE,
-    alert_name,
-    is_type,
-    literal,
-)
+from app.reports.sql import INTEGRATION, MINUTE_US, SCHEDULE
 
 LOOK_BACK = timedelta(days=90)
 LEDGER_SPAN = timedelta(days=28)
@@ -39,84 +24,17 @@ _DAY = timedelta(days=1)
 Status = Literal["too_early", "retired", "still_burning"]
 
 
-@dataclass(frozen=True, slots=True)
-class CandidateRef:
-    """A candidate key taken apart: what it counts and where its cards are."""
-
-    key: str
-    kind: Literal["alert", "schedule"]
-    source_id: int  # the integration or the schedule
-    name: str | None  # alert name; None for schedules
-
-    @classmethod
-    def parse(cls, key: str) -> CandidateRef | None:
-        kind, _, rest = key.partition(":")
-        if kind == "schedule" and rest.isdigit():
-            return cls(key, "schedule", int(rest), None)
-        source, _, name = rest.partition(":")
-        if kind == "alert" and source.isdigit() and name:
-            return cls(key, "alert", int(source), name)
-        return None
-
-    def _alert_match(self) -> list[sa.ColumnElement[bool]]:
-        assert self.name is not None
-        return [ALERT.c.integration_id == self.source_id, alert_name() == self.name]
-
-    def cards(self) -> sa.Select[tuple[int]]:
-        """The cards of this candidate (every card its alerts or occurrences made)."""
-        if self.kind == "alert":
-            return sa.select(ALERT.c.card_id).where(*self._alert_match())
-        return sa.select(OCCURRENCE.c.card_id).where(
-            OCCURRENCE.c.schedule_id == self.source_id,
-            OCCURRENCE.c.status == literal("created"),
-            OCCURRENCE.c.card_id.is_not(None),
-        )
-
-    def count(self, session: Session, start: datetime, end: datetime, scope: Scope) -> int:
-        """Episodes (alerts) or occurrences created (schedules) in ``[start, end)``."""
-        if self.kind == "alert":
-            query = (
-                sa.select(sa.func.count())
-                .select_from(EVENT)
-                .join(ALERT, ALERT.c.card_id == EVENT.c.card_id)
-                .where(
-                    is_type(EVENT, "alert.fired"),
-                    EVENT.c.created_at >= start,
-                    EVENT.c.created_at < end,
-                    *scope.events(EVENT),
-                    *self._alert_match(),
-                )
-            )
-        else:
-            made = _occurrences(start, end, scope).where(OCCURRENCE.c.schedule_id == self.source_id)
-            query = sa.select(sa.func.count()).select_from(made.subquery())
-        return int(session.execute(query).scalar_one())
-
-    def minutes(self, session: Session, start: datetime, end: datetime, scope: Scope) -> float:
-        found = minutes_by_card(session, start=start, end=end, scope=scope, cards=self.cards())
-        return sum(each.minutes for each in found.values())
-
-    def belongs_to(self, session: Session, board_id: int) -> bool:
-        table = INTEGRATION if self.kind == "alert" else SCHEDULE
-        found = session.execute(
-            sa.select(table.c.board_id).where(table.c.id == self.source_id)
-        ).scalar_one_or_none()
-        return found == board_id
+def look_back(end: datetime) -> Span:
+    return end - LOOK_BACK, end
 
 
-def _occurrences(start: datetime, end: datetime, scope: Scope) -> sa.Select[tuple[int]]:
-    query = (
-        sa.select(OCCURRENCE.c.schedule_id)
-        .join(SCHEDULE, SCHEDULE.c.id == OCCURRENCE.c.schedule_id)
-        .where(
-            OCCURRENCE.c.status == literal("created"),
-            OCCURRENCE.c.created_at >= start,
-            OCCURRENCE.c.created_at < end,
-        )
-    )
-    if scope.board_id is not None:
-        query = query.where(SCHEDULE.c.board_id == scope.board_id)
-    return query
+def minutes_by_key(groups: Iterable[Minutes]) -> dict[str, float]:
+    """The minutes each candidate's cards took (in one span)."""
+    micros: dict[str, int] = defaultdict(int)
+    for group in groups:
+        if group.key is not None:
+            micros[group.key] += group.micros
+    return {key: total / MINUTE_US for key, total in micros.items()}
 
 
 @dataclass(slots=True)
@@ -158,84 +76,91 @@ class Candidate:
         return self.estimate_minutes / 60 <= self.break_even_hours(horizon_years)
 
 
-def card_keys(session: Session, card_ids: Iterable[int]) -> dict[int, str]:
-    """The candidate key of each card an alert or a schedule made."""
-    ids = sorted(set(card_ids))
-    keys: dict[int, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        alerts = sa.select(ALERT.c.card_id, ALERT.c.integration_id, alert_name()).where(
-            ALERT.c.card_id.in_(chunk)
-        )
-        for card_id, integration_id, name in session.execute(alerts):
-            keys[card_id] = alert_key(integration_id, name)
-        made = sa.select(OCCURRENCE.c.card_id, OCCURRENCE.c.schedule_id).where(
-            OCCURRENCE.c.card_id.in_(chunk), OCCURRENCE.c.status == literal("created")
-        )
-        for card_id, schedule_id in session.execute(made):
-            keys[card_id] = schedule_key(schedule_id)
-    return keys
-
-
-def minutes_by_key(minutes: dict[int, CardMinutes], keys: dict[int, str]) -> dict[str, float]:
-    totals: dict[str, float] = defaultdict(float)
-    for card_id, each in minutes.items():
-        key = keys.get(card_id)
-        if key is not None:
-            totals[key] += each.minutes
-    return totals
-
-
 def candidates(
-    session: Session,
     *,
     end: datetime,
-    scope: Scope,
+    counts: Counts,
+    minutes: dict[str, float],
     automation: list[AutomationCard],
 ) -> list[Candidate]:
     """Candidates with at least three episodes or occurrences in the 90 days before ``end``,
-    ranked by hours per year (most first), then key."""
-    start = end - LOOK_BACK
+    ranked by hours per year (most first), then key. ``minutes``: each key's minutes in
+    those 90 days."""
+    span = look_back(end)
     found: dict[str, Candidate] = {}
-    name = alert_name()
-    fired = (
-        sa.select(ALERT.c.integration_id, name, sa.func.count())
-        .select_from(EVENT)
-        .join(ALERT, ALERT.c.card_id == EVENT.c.card_id)
-        .where(
-            is_type(EVENT, "alert.fired"),
-            EVENT.c.created_at >= start,
-            EVENT.c.created_at < end,
-            *scope.events(EVENT),
-        )
-        .group_by(ALERT.c.integration_id, name)
-        .having(sa.func.count() >= MIN_OCCURRENCES)
-    )
-    for integration_id, alert, count in session.execute(fired):
-        key = alert_key(integration_id, alert)
-        found[key] = Candidate(key, "alert", alert, count)
-    made = _occurrences(start, end, scope).subquery()
-    occurrences = (
-        sa.select(made.c.schedule_id, SCHEDULE.c.name, sa.func.count())
-        .join(SCHEDULE, SCHEDULE.c.id == made.c.schedule_id)
-        .group_by(made.c.schedule_id, SCHEDULE.c.name)
-        .having(sa.func.count() >= MIN_OCCURRENCES)
-    )
-    for schedule_id, schedule, count in session.execute(occurrences):
-        key = schedule_key(schedule_id)
-        found[key] = Candidate(key, "schedule", schedule, count)
-    if not found:
-        return []
-    minutes = minutes_by_card(session, start=start, end=end, scope=scope)
-    for key, total in minutes_by_key(minutes, card_keys(session, minutes)).items():
-        if key in found:
-            found[key].minutes_90d = total
+    for key in counts.by_key:
+        occurrences = counts.of(key, span)
+        if occurrences >= MIN_OCCURRENCES:
+            kind: Literal["alert", "schedule"] = "alert" if key.startswith("alert:") else "schedule"
+            found[key] = Candidate(key, kind, counts.names[key], occurrences, minutes.get(key, 0.0))
     for card in sorted(automation, key=lambda each: each.id, reverse=True):
         for key in card.automates:  # the lowest card id wins: it is set last
             if key in found:
                 found[key].automation_card_id = card.id
                 found[key].estimate_minutes = card.estimate_minutes
     return sorted(found.values(), key=lambda each: (-each.hours_per_year, each.key))
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A ledger entry before its figures: which card, which candidate, which spans."""
+
+    card_id: int
+    candidate: str
+    done_at: datetime
+    until: datetime
+
+    @property
+    def before(self) -> Span:
+        return self.done_at - LEDGER_SPAN, self.done_at
+
+    @property
+    def after(self) -> Span:
+        return self.done_at, self.until
+
+
+def owner(key: str) -> tuple[sa.Table, int] | None:
+    """The table and id of what a candidate key counts (its integration or schedule)."""
+    kind, _, rest = key.partition(":")
+    if kind == "schedule" and rest.isdigit():
+        return SCHEDULE, int(rest)
+    source, _, name = rest.partition(":")
+    if kind == "alert" and source.isdigit() and name:
+        return INTEGRATION, int(source)
+    return None
+
+
+def boards_of(session: Session, keys: Iterable[str]) -> dict[str, int | None]:
+    """The board each candidate key belongs to (its integration's or schedule's)."""
+    found: dict[str, int | None] = {}
+    for key in set(keys):
+        source = owner(key)
+        if source is None:
+            found[key] = None
+            continue
+        table, source_id = source
+        found[key] = session.execute(
+            sa.select(table.c.board_id).where(table.c.id == source_id)
+        ).scalar_one_or_none()
+    return found
+
+
+def plan_ledger(
+    session: Session, *, end: datetime, scope: Scope, automation: list[AutomationCard]
+) -> list[Planned]:
+    """The entries of the ledger at ``end``: each automation card done in the 90 days
+    before, each candidate it automates (with a board, the board's candidates)."""
+    planned = [
+        Planned(card.id, key, card.done_at, min(card.done_at + LEDGER_SPAN, end))
+        for card in automation
+        if card.done_at is not None and end - LOOK_BACK <= card.done_at < end
+        for key in card.automates
+        if owner(key) is not None
+    ]
+    if scope.board_id is not None:
+        boards = boards_of(session, [each.candidate for each in planned])
+        planned = [each for each in planned if boards[each.candidate] == scope.board_id]
+    return sorted(planned, key=lambda each: (each.done_at, each.card_id, each.candidate))
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,32 +204,19 @@ class LedgerEntry:
 
 
 def ledger(
-    session: Session, *, end: datetime, scope: Scope, automation: list[AutomationCard]
+    planned: list[Planned], counts: Counts, minutes: dict[Span, dict[str, float]]
 ) -> list[LedgerEntry]:
-    """For each automation card done in the 90 days before ``end``, each candidate it
-    automates: the rate before and after it was done."""
-    entries: list[LedgerEntry] = []
-    for card in automation:
-        if card.done_at is None or not end - LOOK_BACK <= card.done_at < end:
-            continue
-        done = card.done_at
-        until = min(done + LEDGER_SPAN, end)
-        for key in card.automates:
-            ref = CandidateRef.parse(key)
-            if ref is None:
-                continue
-            if scope.board_id is not None and not ref.belongs_to(session, scope.board_id):
-                continue
-            entries.append(
-                LedgerEntry(
-                    card_id=card.id,
-                    candidate=key,
-                    done_at=done,
-                    before=ref.count(session, done - LEDGER_SPAN, done, scope),
-                    after=ref.count(session, done, until, scope),
-                    days_after=(until - done) / _DAY,
-                    minutes_before=ref.minutes(session, done - LEDGER_SPAN, done, scope),
-                    minutes_after=ref.minutes(session, done, until, scope),
-                )
-            )
-    return sorted(entries, key=lambda each: (each.done_at, each.card_id, each.candidate))
+    """The ledger's figures; ``minutes``: each span's minutes by key."""
+    return [
+        LedgerEntry(
+            card_id=each.card_id,
+            candidate=each.candidate,
+            done_at=each.done_at,
+            before=counts.of(each.candidate, each.before),
+            after=counts.of(each.candidate, each.after),
+            days_after=(each.until - each.done_at) / _DAY,
+            minutes_before=minutes[each.before].get(each.candidate, 0.0),
+            minutes_after=minutes[each.after].get(each.candidate, 0.0),
+        )
+        for each in planned
+    ]

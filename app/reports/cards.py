@@ -25,27 +25,55 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
         yield ordered[start : start + _CHUNK]
 
 
-def values_before(
-    session: Session, card_ids: Iterable[int], field: str, moment: datetime
-) -> dict[int, Any]:
-    """For cards whose ``field`` changed at or after ``moment``: its value just before
-    (the old value of its first change since)."""
-    found: dict[int, Any] = {}
-    for chunk in _chunks(card_ids):
+@dataclass(slots=True)
+class Changes:
+    """The changes of one field made at or after a moment, oldest first, to tell each
+    card's value at any later moment."""
+
+    changes: dict[int, list[tuple[datetime, Any]]]
+
+    @classmethod
+    def since(
+        cls,
+        session: Session,
+        field: str,
+        moment: datetime,
+        card_ids: Iterable[int] | None = None,
+    ) -> Changes:
+        """The changes of ``field`` since ``moment`` (of these cards, if given)."""
         query = (
-            sa.select(EVENT.c.card_id, changed(EVENT, field, 0))
+            sa.select(EVENT.c.card_id, EVENT.c.created_at, changed(EVENT, field, 0))
             .where(
                 is_type(EVENT, "card.updated"),
                 EVENT.c.created_at >= moment,
-                EVENT.c.card_id.in_(chunk),
                 has_change(EVENT, field),
             )
-            .order_by(EVENT.c.created_at.desc(), EVENT.c.id.desc())
+            .order_by(EVENT.c.created_at, EVENT.c.id)
         )
-        # Latest first: the earliest change is the last one written.
-        for card_id, old in session.execute(query):
-            found[card_id] = old
-    return found
+        found: dict[int, list[tuple[datetime, Any]]] = {}
+        chunks: Iterable[list[int] | None] = [None] if card_ids is None else _chunks(card_ids)
+        for chunk in chunks:
+            some = query if chunk is None else query.where(EVENT.c.card_id.in_(chunk))
+            for card_id, at, old in session.execute(some):
+                found.setdefault(card_id, []).append((at, old))
+        return cls(found)
+
+    def value_at(self, card_id: int, current: Any, moment: datetime) -> Any:
+        """The value at ``moment``: the old value of the first change since, if any."""
+        for at, old in self.changes.get(card_id, ()):
+            if at >= moment:
+                return old
+        return current
+
+
+class KindChanges(Changes):
+    @classmethod
+    def of_kinds(cls, session: Session, moment: datetime) -> KindChanges:
+        return cls(Changes.since(session, "kind", moment).changes)
+
+    def kind_at(self, card_id: int, current: str, moment: datetime) -> str:
+        kind = self.value_at(card_id, current, moment)
+        return kind if kind in CardKind.__members__ else current
 
 
 def kinds_at(session: Session, card_ids: Iterable[int], moment: datetime) -> dict[int, str]:
@@ -57,15 +85,13 @@ def kinds_at(session: Session, card_ids: Iterable[int], moment: datetime) -> dic
             sa.select(CARD.c.id, CARD.c.kind).where(CARD.c.id.in_(chunk))
         ):
             kinds[card_id] = kind
-    for card_id, old in values_before(session, ids, "kind", moment).items():
-        if old in CardKind.__members__:
-            kinds[card_id] = old
-    return kinds
+    changes = KindChanges(Changes.since(session, "kind", moment, ids).changes)
+    return {card_id: changes.kind_at(card_id, kind, moment) for card_id, kind in kinds.items()}
 
 
 @dataclass(frozen=True, slots=True)
 class AutomationCard:
-    """An automation card at the report's end: what it automates and its estimate."""
+    """An automation card at a report's end: what it automates and its estimate."""
 
     id: int
     automates: tuple[str, ...]
@@ -73,77 +99,90 @@ class AutomationCard:
     done_at: datetime | None
 
 
-def automation_cards(session: Session, end: datetime) -> list[AutomationCard]:
-    """The automation cards that existed, unarchived, at ``end`` (on any board)."""
-    # Automation cards now, and the cards whose kind changed since the end.
-    kind_changed = _changed_kind(session, end)
+def automation_cards(
+    session: Session, ends: Sequence[datetime], kinds: KindChanges
+) -> dict[datetime, list[AutomationCard]]:
+    """The automation cards that existed, unarchived, at each of ``ends`` (on any board),
+    as they were then. ``kinds``: the kind changes since the earliest end."""
+    first, last = min(ends), max(ends)
     rows = session.execute(
-        sa.select(CARD.c.id, CARD.c.kind, CARD.c.estimate_minutes).where(
-            CARD.c.created_at < end,
-            sa.or_(CARD.c.archived_at.is_(None), CARD.c.archived_at >= end),
+        sa.select(
+            CARD.c.id, CARD.c.kind, CARD.c.estimate_minutes, CARD.c.created_at, CARD.c.archived_at
+        ).where(
+            CARD.c.created_at < last,
+            sa.or_(CARD.c.archived_at.is_(None), CARD.c.archived_at >= first),
             sa.or_(
                 CARD.c.kind == literal(CardKind.automation.value),
-                CARD.c.id.in_(kind_changed),
+                CARD.c.id.in_(sorted(kinds.changes)),
             ),
         )
     )
-    candidates = {card_id: (kind, estimate) for card_id, kind, estimate in rows}
-    kind_changes = values_before(session, kind_changed, "kind", end)
-    ids = [
-        card_id
-        for card_id, (kind, _) in candidates.items()
-        if kind_changes.get(card_id, kind) == CardKind.automation
-    ]
-    if not ids:
-        return []
-    targets: dict[int, list[str]] = {card_id: [] for card_id in ids}
-    for chunk in _chunks(ids):
+    cards = {row[0]: row[1:] for row in rows}
+    if not cards:
+        return {end: [] for end in ends}
+    targets: dict[int, list[str]] = {card_id: [] for card_id in cards}
+    moments: dict[int, list[tuple[datetime, str]]] = {card_id: [] for card_id in cards}
+    for chunk in _chunks(cards):
         for card_id, key in session.execute(
             sa.select(_TARGET.c.card_id, _TARGET.c.key).where(_TARGET.c.card_id.in_(chunk))
         ):
             targets[card_id].append(key)
-    automates = values_before(session, ids, "automates", end)
-    estimates = values_before(session, ids, "estimate_minutes", end)
-    done = done_at(session, ids, end)
-    return [
-        AutomationCard(
-            id=card_id,
-            automates=tuple(sorted(set(automates.get(card_id, targets[card_id]) or []))),
-            estimate_minutes=estimates.get(card_id, candidates[card_id][1]),
-            done_at=done.get(card_id),
+        done = (
+            sa.select(EVENT.c.card_id, EVENT.c.created_at, EVENT.c.type)
+            .where(
+                is_type(EVENT, "card.done", "card.reopened"),
+                EVENT.c.created_at < last,
+                EVENT.c.card_id.in_(chunk),
+            )
+            .order_by(EVENT.c.created_at, EVENT.c.id)
         )
-        for card_id in sorted(ids)
-    ]
+        for card_id, at, type_ in session.execute(done):
+            moments[card_id].append((at, type_))
+    automates = Changes.since(session, "automates", first, cards)
+    estimates = Changes.since(session, "estimate_minutes", first, cards)
+    answer: dict[datetime, list[AutomationCard]] = {}
+    for end in ends:
+        answer[end] = [
+            AutomationCard(
+                id=card_id,
+                automates=tuple(
+                    sorted(set(automates.value_at(card_id, targets[card_id], end) or []))
+                ),
+                estimate_minutes=estimates.value_at(card_id, estimate, end),
+                done_at=_done_at(moments[card_id], end),
+            )
+            for card_id, (kind, estimate, created_at, archived_at) in sorted(cards.items())
+            if created_at < end
+            and (archived_at is None or archived_at >= end)
+            and kinds.kind_at(card_id, kind, end) == CardKind.automation
+        ]
+    return answer
 
 
-def _changed_kind(session: Session, moment: datetime) -> list[int]:
-    """Cards whose kind changed at or after ``moment``."""
-    query = sa.select(EVENT.c.card_id).where(
-        is_type(EVENT, "card.updated"),
-        EVENT.c.created_at >= moment,
-        has_change(EVENT, "kind"),
-    )
-    return sorted(set(session.execute(query).scalars()))
+def _done_at(moments: list[tuple[datetime, str]], end: datetime) -> datetime | None:
+    """When a card was last done before ``end``, if it was still done then."""
+    done: datetime | None = None
+    for at, type_ in moments:
+        if at >= end:
+            break
+        done = at if type_ == "card.done" else None
+    return done
 
 
 def done_at(session: Session, card_ids: Sequence[int], end: datetime) -> dict[int, datetime]:
     """When each card was last done before ``end``, for the cards still done then."""
-    found: dict[int, datetime] = {}
-    reopened: dict[int, datetime] = {}
+    moments: dict[int, list[tuple[datetime, str]]] = {}
     for chunk in _chunks(card_ids):
         query = (
-            sa.select(EVENT.c.card_id, EVENT.c.type, sa.func.max(EVENT.c.created_at))
+            sa.select(EVENT.c.card_id, EVENT.c.created_at, EVENT.c.type)
             .where(
                 is_type(EVENT, "card.done", "card.reopened"),
                 EVENT.c.created_at < end,
                 EVENT.c.card_id.in_(chunk),
             )
-            .group_by(EVENT.c.card_id, EVENT.c.type)
+            .order_by(EVENT.c.created_at, EVENT.c.id)
         )
-        for card_id, kind, moment in session.execute(query):
-            (found if kind == "card.done" else reopened)[card_id] = moment
-    return {
-        card_id: moment
-        for card_id, moment in found.items()
-        if card_id not in reopened or reopened[card_id] < moment
-    }
+        for card_id, at, type_ in session.execute(query):
+            moments.setdefault(card_id, []).append((at, type_))
+    found = {card_id: _done_at(each, end) for card_id, each in moments.items()}
+    return {card_id: at for card_id, at in found.items() if at is not None}

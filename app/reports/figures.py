@@ -4,7 +4,7 @@ candidates, the automation ledger and the automation debt (docs/report.md)."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,14 +14,25 @@ from app.boards.models import CardKind
 from app.reports import cards
 from app.reports.activity import (
     Basis,
-    CardMinutes,
     Episode,
+    Minutes,
     Scope,
+    Span,
+    counts,
     episodes,
-    minutes_by_card,
+    minutes,
     total_basis,
 )
-from app.reports.candidates import Candidate, LedgerEntry, candidates, ledger
+from app.reports.candidates import (
+    Candidate,
+    LedgerEntry,
+    candidates,
+    ledger,
+    look_back,
+    minutes_by_key,
+    plan_ledger,
+)
+from app.reports.sql import MINUTE_US
 from app.reports.window import bucket
 
 BUCKETS = ("business", "off_hours", "sleep")
@@ -95,8 +106,9 @@ def fires(episodes_: list[Episode], zone: ZoneInfo) -> Fires:
 
 @dataclass(slots=True)
 class Hours:
-    minutes: dict[int, CardMinutes]
-    kinds: dict[int, str]
+    """The minutes of a window: by kind (at the window's end) and by candidate key."""
+
+    groups: list[Minutes]
     by_kind: dict[str, float] = field(default_factory=dict)
     basis: Basis | None = None
 
@@ -110,14 +122,19 @@ class Hours:
             return None
         return sum(self.by_kind[kind.value] for kind in kinds) / total
 
+    def by_key(self) -> dict[str, float]:
+        return minutes_by_key(self.groups)
 
-def hours(session: Session, *, start: datetime, end: datetime, scope: Scope) -> Hours:
-    minutes = minutes_by_card(session, start=start, end=end, scope=scope)
-    kinds = cards.kinds_at(session, minutes, end)
-    by_kind = {kind.value: 0.0 for kind in CardKind}
-    for card_id, each in minutes.items():
-        by_kind[kinds[card_id]] += each.minutes / 60
-    return Hours(minutes, kinds, by_kind, total_basis(minutes.values()))
+
+def hours(groups: list[Minutes], end: datetime, kinds: cards.KindChanges) -> Hours:
+    micros = {kind.value: 0 for kind in CardKind}
+    for group in groups:
+        kind = group.kind
+        if group.card_id is not None:
+            kind = kinds.kind_at(group.card_id, kind, end)
+        micros[kind] += group.micros
+    by_kind = {kind: total / MINUTE_US / 60 for kind, total in micros.items()}
+    return Hours(groups, by_kind, total_basis(groups))
 
 
 @dataclass(slots=True)
@@ -146,17 +163,69 @@ class Headline:
         return self.debt_hours_per_year / self.options.hours_per_fte
 
 
-def headline(
-    session: Session, *, start: datetime, end: datetime, scope: Scope, options: Options
-) -> Headline:
-    """The headline figures of ``[start, end)``, as of ``end``."""
-    automation = cards.automation_cards(session, end)
-    return Headline(
-        start=start,
-        end=end,
-        fires=fires(episodes(session, start=start, end=end, as_of=end, scope=scope), options.zone),
-        hours=hours(session, start=start, end=end, scope=scope),
-        candidates=candidates(session, end=end, scope=scope, automation=automation),
-        ledger=ledger(session, end=end, scope=scope, automation=automation),
-        options=options,
+def _as_of(found: list[Episode], start: datetime, end: datetime) -> list[Episode]:
+    """The episodes started in ``[start, end)`` as of ``end``: an acknowledgement or a
+    resolution at or after ``end`` had not happened yet (the first one is then too late)."""
+    return [
+        replace(
+            each,
+            acknowledged_at=each.acknowledged_at
+            if each.acknowledged_at is not None and each.acknowledged_at < end
+            else None,
+            resolved_at=each.resolved_at
+            if each.resolved_at is not None and each.resolved_at < end
+            else None,
+        )
+        for each in found
+        if start <= each.started_at < end
+    ]
+
+
+def headlines(
+    session: Session, windows: list[Span], *, scope: Scope, options: Options
+) -> list[Headline]:
+    """The headline figures of each window, each as of the window's end.
+
+    First what every window needs (its automation cards and ledger entries, hence its
+    spans), then the minutes and counts of all spans in a few queries, then the figures.
+    """
+    kinds = cards.KindChanges.of_kinds(session, min(end for _, end in windows))
+    automation = cards.automation_cards(session, [end for _, end in windows], kinds)
+    planned = {
+        end: plan_ledger(session, end=end, scope=scope, automation=automation[end])
+        for _, end in windows
+    }
+    spans: set[Span] = set()
+    for start, end in windows:
+        spans |= {(start, end), look_back(end)}
+        for entry in planned[end]:
+            spans |= {entry.before, entry.after}
+    took = minutes(session, sorted(spans), scope, apart=sorted(kinds.changes))
+    counted = counts(session, sorted(spans), scope)
+    by_key = {span: minutes_by_key(groups) for span, groups in took.items()}
+    # Every window's episodes in one read, as of the last end; each window then forgets
+    # what came after its own end.
+    started = episodes(
+        session,
+        start=min(start for start, _ in windows),
+        end=max(end for _, end in windows),
+        as_of=max(end for _, end in windows),
+        scope=scope,
     )
+    return [
+        Headline(
+            start=start,
+            end=end,
+            fires=fires(_as_of(started, start, end), options.zone),
+            hours=hours(took[(start, end)], end, kinds),
+            candidates=candidates(
+                end=end,
+                counts=counted,
+                minutes=by_key[look_back(end)],
+                automation=automation[end],
+            ),
+            ledger=ledger(planned[end], counted, by_key),
+            options=options,
+        )
+        for start, end in windows
+    ]

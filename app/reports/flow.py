@@ -13,7 +13,6 @@ from sqlmodel import Session
 from app.boards.models import BoardColumn, CardKind
 from app.reports import cards
 from app.reports.activity import Scope, schedule_key
-from app.reports.candidates import card_keys, minutes_by_key
 from app.reports.figures import Headline, nearest_rank, seconds
 from app.reports.sql import CARD, EVENT, OCCURRENCE, SCHEDULE, is_type
 
@@ -68,7 +67,7 @@ def maintenance(session: Session, week: Headline, scope: Scope) -> dict[str, Any
     rows = list(session.execute(query))
     made = [card_id for _, status, card_id, _, _ in rows if status == "created" and card_id]
     done = cards.done_at(session, made, week.end)
-    minutes = minutes_by_key(week.hours.minutes, card_keys(session, week.hours.minutes))
+    minutes = week.hours.by_key()
     schedules: dict[int, dict[str, Any]] = {}
     for schedule_id, status, card_id, name, automation in rows:
         entry = schedules.setdefault(
@@ -104,25 +103,36 @@ def maintenance(session: Session, week: Headline, scope: Scope) -> dict[str, Any
     }
 
 
-def _columns_at(session: Session, end: datetime, scope: Scope) -> dict[int, int]:
+def _columns_at(session: Session, end: datetime, scope: Scope) -> Counter[int]:
     """How many cards each column held at ``end`` (archived ones left out)."""
-    query = sa.select(CARD.c.id, CARD.c.column_id).where(
-        CARD.c.created_at < end,
-        sa.or_(CARD.c.archived_at.is_(None), CARD.c.archived_at >= end),
-    )
-    if scope.board_id is not None:
-        query = query.where(CARD.c.board_id == scope.board_id)
-    columns = dict(session.execute(query).all())
     # A card moved since the end was in its first later move's "from" column then.
     moved = (
         sa.select(EVENT.c.card_id, EVENT.c.from_column_id)
         .where(is_type(EVENT, "card.moved"), EVENT.c.created_at >= end, *scope.events(EVENT))
         .order_by(EVENT.c.created_at.desc(), EVENT.c.id.desc())
     )
-    for card_id, from_column_id in session.execute(moved):
-        if card_id in columns and from_column_id is not None:
-            columns[card_id] = from_column_id
-    return dict(Counter(columns.values()))
+    was_in = {
+        card_id: column_id for card_id, column_id in session.execute(moved) if column_id is not None
+    }
+    there = [
+        CARD.c.created_at < end,
+        sa.or_(CARD.c.archived_at.is_(None), CARD.c.archived_at >= end),
+    ]
+    if scope.board_id is not None:
+        there.append(CARD.c.board_id == scope.board_id)
+    held: Counter[int] = Counter()
+    query = (
+        sa.select(CARD.c.column_id, sa.func.count())
+        .where(*there, CARD.c.id.not_in(sorted(was_in)))
+        .group_by(CARD.c.column_id)
+    )
+    for column_id, count in session.execute(query):
+        held[column_id] += count
+    for begin in range(0, len(was_in), 500):
+        ids = sorted(was_in)[begin : begin + 500]
+        for (card_id,) in session.execute(sa.select(CARD.c.id).where(*there, CARD.c.id.in_(ids))):
+            held[was_in[card_id]] += 1
+    return held
 
 
 def flow(session: Session, week: Headline, scope: Scope) -> dict[str, Any]:

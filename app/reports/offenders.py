@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.reports.activity import Episode, alert_key
-from app.reports.candidates import card_keys, minutes_by_key
 from app.reports.figures import Headline
 from app.reports.sql import ALERT, alert_name
 
@@ -78,8 +77,7 @@ def offenders(session: Session, week: Headline) -> dict[str, Any]:
         offender = found.setdefault(each.key, Offender(each.key, each.name, each.integration_id))
         offender.episodes += 1
         offender.flaps += each.flapped
-    minutes = week.hours.minutes
-    for key, total in minutes_by_key(minutes, card_keys(session, minutes)).items():
+    for key, total in week.hours.by_key().items():
         if key in found:
             found[key].minutes = total
     first = _first_seen(session, set(found), {each.integration_id for each in found.values()})

@@ -11,7 +11,7 @@ from app.boards.service import get_board_by_slug
 from app.core.clock import now
 from app.core.db import pk
 from app.reports.activity import Scope
-from app.reports.figures import Headline, Options, headline, nearest_rank
+from app.reports.figures import Headline, Options, headlines, nearest_rank
 from app.reports.flow import flow, maintenance, work_mix
 from app.reports.offenders import offenders
 from app.reports.schemas import (
@@ -89,12 +89,7 @@ def _ledger(week: Headline) -> list[LedgerOut]:
     ]
 
 
-def _trends(session: Session, week: Week, scope: Scope, options: Options) -> Trends:
-    weeks = [week.shifted(-back) for back in range(TREND_WEEKS, 0, -1)]
-    figures = [
-        headline(session, start=start, end=end, scope=scope, options=options)
-        for start, end in (each.window(options.zone) for each in weeks)
-    ]
+def _trends(weeks: list[Week], figures: list[Headline]) -> Trends:
     return Trends(
         weeks=[str(each) for each in weeks],
         interruptions=[each.fires.interruptions for each in figures],
@@ -126,8 +121,11 @@ def weekly_report(
     board = get_board_by_slug(session, board_slug) if board_slug is not None else None
     week = week or Week.last_complete(now(), options.zone)
     scope = Scope(board_id=pk(board) if board is not None else None)
-    start, end = week.window(options.zone)
-    figures = headline(session, start=start, end=end, scope=scope, options=options)
+    weeks = [week.shifted(-back) for back in range(TREND_WEEKS, -1, -1)]
+    *before, figures = headlines(
+        session, [each.window(options.zone) for each in weeks], scope=scope, options=options
+    )
+    start, end = figures.start, figures.end
     hours = figures.hours
     return WeeklyReport.model_validate(
         {
@@ -155,6 +153,6 @@ def weekly_report(
             "maintenance": maintenance(session, figures, scope),
             "offenders": offenders(session, figures),
             "flow": flow(session, figures, scope),
-            "trends": _trends(session, week, scope, options),
+            "trends": _trends(weeks[:-1], before),
         }
     )

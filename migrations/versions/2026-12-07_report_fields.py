@@ -32,7 +32,11 @@ depends_on: str | Sequence[str] | None = None
 # (index, columns, where)
 INDEXES = (
     ("ix_card_event_fired_created_at", ["created_at"], "type = 'alert.fired'"),
-    ("ix_card_event_human_created_at", ["created_at", "card_id"], "actor_id IS NOT NULL"),
+    (
+        "ix_card_event_human_created_at",
+        ["created_at", "card_id", "actor_id"],
+        "actor_id IS NOT NULL",
+    ),
     (
         "ix_card_event_written_created_at",
         ["created_at"],

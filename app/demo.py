@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
 
 from app.alerts import service as alerts
 from app.alerts.schemas import IntegrationCreate
 from app.auth import service as auth_service
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.auth.schemas import UserCreate
 from app.boards import cards, service
 from app.boards.exceptions import BoardNotFound
-from app.boards.models import CardKind, Priority
+from app.boards.models import Board, BoardColumn, Card, CardKind, Priority
 from app.boards.schemas import BoardCreate, ColumnCreate
-from app.core.clock import now
+from app.core import clock
+from app.core.clock import ManualClock, now
 from app.core.config import Settings
 from app.core.db import Database, pk
+from app.demo_history import seed_history
 from app.schedules import service as schedules
+from app.schedules.models import Schedule
 from app.schedules.schemas import ScheduleCreate
 
 SLUG = "ops"
@@ -32,54 +37,6 @@ COLUMNS = (
 
 # title, kind, priority, labels, column index, description
 CARDS: tuple[tuple[str, CardKind, Priority, tuple[str, ...], int, str], ...] = (
-    (
-        "[FIRING] HostHighCpuLoad on db-prod-01",
-        CardKind.fire,
-        Priority.high,
-        ("alert", "database"),
-        0,
-        "CPU above 90 % for 15 minutes.\n\nRunbook: check slow queries.",
-    ),
-    (
-        "[FIRING] DiskSpaceLow /var on web-03 (8% free)",
-        CardKind.fire,
-        Priority.urgent,
-        ("alert", "disk"),
-        1,
-        "Log rotation failed again; third time this month.",
-    ),
-    (
-        "[FIRING] CertificateExpiringSoon api.example.com (6 days)",
-        CardKind.fire,
-        Priority.high,
-        ("alert", "tls"),
-        0,
-        "cert-manager renewal stuck on DNS challenge.",
-    ),
-    (
-        "[FIRING] KubePodCrashLooping payments-worker",
-        CardKind.fire,
-        Priority.urgent,
-        ("alert", "kubernetes"),
-        1,
-        "OOMKilled after the last deploy.",
-    ),
-    (
-        "[RESOLVED] PostgresReplicationLag db-replica-02",
-        CardKind.fire,
-        Priority.medium,
-        ("alert", "database"),
-        3,
-        "Lag peaked at 94 s during the nightly batch.",
-    ),
-    (
-        "[FIRING] BackupJobFailed nightly-s3-sync",
-        CardKind.fire,
-        Priority.high,
-        ("alert", "backup"),
-        2,
-        "Waiting on the storage team for new credentials.",
-    ),
     (
         "Rotate TLS certificates for the edge proxies",
         CardKind.maintenance,
@@ -127,14 +84,6 @@ CARDS: tuple[tuple[str, CardKind, Priority, tuple[str, ...], int, str], ...] = (
         ("alerting",),
         3,
         "Point Alertmanager's webhook receiver at the ingest URL.",
-    ),
-    (
-        "Automate log rotation fix on web hosts",
-        CardKind.automation,
-        Priority.high,
-        ("automation", "disk"),
-        1,
-        "Removes the recurring DiskSpaceLow fire.",
     ),
     (
         "Automate certificate renewal checks",
@@ -196,9 +145,46 @@ def _seed_automation(
             ),
             secret_key=settings.secret_key,
         )
+        schedule_ids = [
+            pk(each) for each in session.exec(select(Schedule).where(Schedule.board_id == board_id))
+        ]
+        board = service.get_board(session, board_id)
+    seed_history(
+        db,
+        board=board,
+        integration=integration,
+        schedule_ids=sorted(schedule_ids),
+        end=now(),
+        say=say,
+    )
+    # Planned two weeks ago, so that last week's report names it.
+    with clock.use(ManualClock(now() - timedelta(days=14))):
+        _plan_certificate_automation(db, board_id, pk(integration))
     url = f"{settings.base_url}/api/v1/ingest/{pk(integration)}"
     say(f"  integration 'demo-alertmanager': POST alerts to {url}")
     say(f"  with 'Authorization: Bearer {token}' (shown once)")
+
+
+def _plan_certificate_automation(db: Database, board_id: int, integration_id: int) -> None:
+    """The next automation: estimated, aimed at a candidate, not built yet."""
+    with db.session() as session:
+        found = session.exec(
+            select(Card).where(
+                Card.board_id == board_id, Card.title == "Automate certificate renewal checks"
+            )
+        ).first()
+        if found is None:
+            return
+        cards.change_card(
+            session,
+            card=found,
+            fields={
+                "estimate_minutes": 6 * 60,
+                "automates": [f"alert:{integration_id}:CertificateExpiringSoon"],
+            },
+            actor="system",
+        )
+        session.commit()
 
 
 def seed(db: Database, *, say: Callable[[str], None], settings: Settings) -> None:
@@ -225,24 +211,38 @@ def seed(db: Database, *, say: Callable[[str], None], settings: Settings) -> Non
         assert admin is not None and board.id is not None
         columns = service.list_columns(session, board_id=board.id)
         total = len(CARDS)
-        for index, (title, kind, priority, labels, column_index, text) in enumerate(CARDS, 1):
-            card, _ = cards.new_card(
-                session,
-                board=board,
-                actor=admin,
-                title=title,
-                description=text,
-                kind=kind,
-                priority=priority,
-                labels=list(labels),
-                due_at=now() + timedelta(days=index) if kind == CardKind.maintenance else None,
-            )
-            if column_index:
-                cards.place_card(
-                    session, card=card, column_id=pk(columns[column_index]), actor=admin
-                )
+        today = now()
+        for index, (title, *_) in enumerate(CARDS, 1):
+            # Made over the last three weeks: work that was under way before last week ended.
+            with clock.use(ManualClock(today - timedelta(days=21 - index))):
+                _static_card(session, board, admin, columns, index, today)
             session.commit()
             say(f"  [{index:>2}/{total}] {title}")
         board_id = pk(board)
     _seed_automation(db, board_id, settings, say)
     say(f"demo board '{SLUG}' is ready: {total} cards, {len(SCHEDULES)} schedules")
+
+
+def _static_card(
+    session: Session,
+    board: Board,
+    admin: User,
+    columns: list[BoardColumn],
+    index: int,
+    today: datetime,
+) -> Card:
+    title, kind, priority, labels, column_index, text = CARDS[index - 1]
+    card, _ = cards.new_card(
+        session,
+        board=board,
+        actor=admin,
+        title=title,
+        description=text,
+        kind=kind,
+        priority=priority,
+        labels=list(labels),
+        due_at=today + timedelta(days=index) if kind == CardKind.maintenance else None,
+    )
+    if column_index:
+        cards.place_card(session, card=card, column_id=pk(columns[column_index]), actor=admin)
+    return card

@@ -205,6 +205,7 @@ def demo(
 ) -> None:
     """Seed a realistic demo board (once; a second run changes nothing)."""
     from app.demo import seed
+    from app.schedules.jobs import tick
 
     told: list[str] = []
 
@@ -216,6 +217,11 @@ def demo(
     _upgrade()
     with database() as db:
         seed(db, say=tell, settings=get_settings())
+        # The chores already due get their cards now rather than from the server's first
+        # tick, whose note would follow the line that says where Firelane serves.
+        chores = tick(db).created
+    if chores:
+        tell(f"  schedule: {chores} chore card(s) due now")
     if quiet and not any("password" in line for line in told):
         say(f"(admin's password was shown once; a new one: {command()} user set-password admin)")
 

@@ -1,33 +1,45 @@
-# Two commands: `make run` (set up, migrate, seed the demo board, serve) and `make test`.
-# Each bootstraps .venv on its own, so either works as the first command on a fresh machine.
+# Two commands: `make run` (install the app, seed the demo board, serve) and `make test`.
+# Each bootstraps .venv on its own, so either works as the first command on a fresh machine:
+# `make run` installs what Firelane needs to run, `make test` adds the development tools.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-dev
+APP    := $(VENV)/.installed-app
+DEV    := $(VENV)/.installed-dev
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
+# pip's output goes to a log that is shown only if pip fails.
+PIP = $(BIN)/python -m pip install --disable-pip-version-check
+QUIET = > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
+
 .PHONY: run test lint fmt bench clean vendor
 
-$(STAMP): pyproject.toml
+$(APP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Firelane needs Python >= 3.11, found " + sys.version.split()[0]'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+	@echo "installing Firelane into $(VENV) (the first time takes a minute or two)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PIP) --upgrade pip $(QUIET)
+	@$(PIP) -e . $(QUIET)
+	@touch $@
+
+$(DEV): $(APP)
+	@echo "installing the development tools into $(VENV)"
+	@$(PIP) -e '.[dev]' $(QUIET)
+	@touch $@
 
 # A random secret key, made once and kept out of git.
 .env:
 	@$(PYTHON) -c 'import secrets; print("FIRELANE_SECRET_KEY=" + secrets.token_urlsafe(48))' > .env
 	@echo "wrote .env with a new FIRELANE_SECRET_KEY"
 
-run: $(STAMP) .env
-	$(BIN)/firelane db upgrade
-	$(BIN)/firelane demo
-	$(BIN)/firelane serve --host $(HOST) --port $(PORT)
+# tests/e2e/test_readme.py runs this recipe as `make -n run` prints it.
+run: $(APP) .env
+	@$(BIN)/firelane demo --quiet
+	@exec $(BIN)/firelane serve --host $(HOST) --port $(PORT)
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check app tests bench migrations scripts
 	$(BIN)/ruff format --check app tests bench scripts
 	$(BIN)/mypy
@@ -37,7 +49,7 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-fmt: $(STAMP)
+fmt: $(DEV)
 	$(BIN)/ruff check --fix app tests bench migrations scripts
 	$(BIN)/ruff format app tests bench scripts
 
@@ -46,7 +58,7 @@ fmt: $(STAMP)
 vendor:
 	$(PYTHON) scripts/vendor.py
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python bench/board.py
 
 clean:

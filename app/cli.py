@@ -10,10 +10,14 @@ from typing import Annotated, Any
 
 import typer
 
-from app.core.config import Settings, get_settings
+from app.auth.cli import token_cli, user_cli
+from app.core.config import ConfigError, Settings, get_settings
+from app.core.console import command, database, fail, say
 from app.core.db import Database
-from app.core.errors import AppError
 from app.schedules.cli import schedule_cli
+
+# sysexits.h: a configuration error
+EX_CONFIG = 78
 
 cli = typer.Typer(
     help="Firelane: fires become cards, chores are scheduled, toil gets priced.",
@@ -21,21 +25,10 @@ cli = typer.Typer(
     add_completion=False,
 )
 db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-user_cli = typer.Typer(help="Manage users.", no_args_is_help=True)
-token_cli = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(schedule_cli, name="schedule")
-
-
-def _say(message: str) -> None:
-    typer.echo(message, err=True)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
 
 
 def _upgrade() -> None:
@@ -49,7 +42,41 @@ def _upgrade() -> None:
 def db_upgrade() -> None:
     """Upgrade the database schema to the newest version."""
     _upgrade()
-    _say("database is at the newest schema")
+    say("database is at the newest schema")
+
+
+def _check_settings() -> Settings:
+    """Read every group of settings now, so that a wrong one stops the start in one line."""
+    from app.alerts.config import get_alert_settings
+    from app.hooks.config import get_hooks_settings
+
+    get_alert_settings()
+    get_hooks_settings()
+    return get_settings()
+
+
+def _serving(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}"
+    return f"Firelane is serving {url} (API docs: {url}/docs). Ctrl+C stops it."
+
+
+def _run_server(app: Any, *, host: str, port: int, access_log: bool) -> None:
+    """Serve one process with uvicorn; say so once it listens, without uvicorn's chatter."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                say(_serving(host, port))
+
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="info", access_log=access_log, proxy_headers=True
+    )
+    # Start-up and shut-down notes go; warnings, errors and the access log stay.
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    Server(config).run()
 
 
 @cli.command()
@@ -74,11 +101,9 @@ def serve(
     ] = True,
 ) -> None:
     """Upgrade the database, then serve the API (and, unless told not to, the jobs)."""
-    import uvicorn
-
     from app.main import create_app
 
-    settings = get_settings()
+    settings = _check_settings()
     _upgrade()
     scheduler = settings.scheduler and not no_scheduler
     if ingest_writer or workers > 1:
@@ -92,10 +117,7 @@ def serve(
         )
         return
     app = create_app(settings, run_scheduler=scheduler)
-    _say(f"Firelane on http://{host}:{port} (scheduler {'on' if scheduler else 'off'})")
-    uvicorn.run(
-        app, host=host, port=port, log_level="info", access_log=access_log, proxy_headers=True
-    )
+    _run_server(app, host=host, port=port, access_log=access_log)
 
 
 @cli.command("ingest-writer", hidden=True)
@@ -131,25 +153,26 @@ def _serve_with_writer(
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     os.environ[WRITER_SOCKET_ENV] = writer.path  # read by the HTTP processes' settings
     get_alert_settings.cache_clear()
-    _say(
-        f"Firelane on http://{host}:{port}: {workers} HTTP process(es), ingest writer "
-        f"[{writer.pid}], scheduler {'on' if scheduler else 'off'}"
+    say(
+        f"{workers} HTTP process(es), ingest writer [{writer.pid}], "
+        f"scheduler {'on' if scheduler else 'off'}"
     )
-    options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "log_level": "info",
-        "access_log": access_log,
-        "proxy_headers": True,
-    }
     try:
         if workers == 1:  # this process serves, and runs the jobs as `serve` does
-            uvicorn.run(create_app(settings, run_scheduler=scheduler), **options)
+            app = create_app(settings, run_scheduler=scheduler)
+            _run_server(app, host=host, port=port, access_log=access_log)
             return
         # The HTTP processes are started afresh, run no jobs, and find the writer by env.
         os.environ["FIRELANE_SCHEDULER"] = "false"
         jobs_db = Database.from_url(settings.database_url)
         stop_jobs = start_jobs(jobs_db, settings) if scheduler else None
+        options: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "log_level": "info",
+            "access_log": access_log,
+            "proxy_headers": True,
+        }
         try:
             uvicorn.run("app.main:create_app", factory=True, workers=workers, **options)
         finally:
@@ -165,82 +188,64 @@ def worker() -> None:
     """Run the scheduler and background jobs without serving HTTP."""
     from app.worker import run
 
+    settings = _check_settings()
     _upgrade()
-    run(get_settings())
+    run(settings)
 
 
-@user_cli.command("create")
-def user_create(
-    name: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[str, typer.Option(help="admin, member or viewer.")] = "member",
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
-) -> None:
-    """Create a user; without --password-stdin it can use API tokens only."""
-    from pydantic import ValidationError
-
-    from app.auth import service
-    from app.auth.schemas import UserCreate
-
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    try:
-        data = UserCreate.model_validate({"name": name, "role": role, "password": password or None})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise _fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", 2) from exc
-    db = Database.from_url(get_settings().database_url)
-    try:
-        with db.session() as session:
-            user = service.create_user(session, data=data)
-    except AppError as exc:
-        raise _fail(exc.detail) from exc
-    finally:
-        db.dispose()
-    _say(f"created {user.role} {user.name!r} (id {user.id})")
-
-
-@token_cli.command("create")
-def token_create(
-    name: Annotated[str, typer.Argument(help="The user the token acts as.")],
-    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
-) -> None:
-    """Create an API token and print only the token on standard output."""
-    from app.auth import service
-
-    db = Database.from_url(get_settings().database_url)
-    try:
-        with db.session() as session:
-            user = service.get_user_by_name(session, name)
-            if user is None:
-                raise _fail(f"no user is named {name!r}")
-            _token, secret = service.create_token(session, user=user, label=label[:120])
-    finally:
-        db.dispose()
-    typer.echo(secret)
+# The demo's progress lines; --quiet keeps what must be read (credentials, URLs, the result).
+_PROGRESS = ("  [", "  schedule:")
 
 
 @cli.command()
-def demo() -> None:
+def demo(
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="Print only credentials, URLs and the result.")
+    ] = False,
+) -> None:
     """Seed a realistic demo board (once; a second run changes nothing)."""
     from app.demo import seed
+    from app.schedules.jobs import tick
+
+    told: list[str] = []
+
+    def tell(message: str) -> None:
+        told.append(message)
+        if not (quiet and message.startswith(_PROGRESS)):
+            say(message)
 
     _upgrade()
-    db = Database.from_url(get_settings().database_url)
-    try:
-        seed(db, say=_say, settings=get_settings())
-    finally:
-        db.dispose()
+    with database() as db:
+        seed(db, say=tell, settings=get_settings())
+        # The chores already due get their cards now rather than from the server's first
+        # tick, whose note would follow the line that says where Firelane serves.
+        chores = tick(db).created
+    if chores:
+        tell(f"  schedule: {chores} chore card(s) due now")
+    if quiet and not any("password" in line for line in told):
+        say(f"(admin's password was shown once; a new one: {command()} user set-password admin)")
 
 
-def main() -> None:
+def _quiet_logs() -> None:
+    """Log at INFO, less what a person running Firelane does not need to read."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Migration steps, plugin set-up, and every job's every run.
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+def main() -> None:
+    _quiet_logs()
     from app.jobs import wire
 
     wire()  # commands that change cards feed webhooks and rules like the API does
-    cli()
+    try:
+        cli()
+    except ConfigError as exc:
+        fail(str(exc))
+        sys.exit(EX_CONFIG)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from app.jobs import start_jobs, wire
 from app.reports.router import router as reports_router
 from app.schedules.router import router as schedules_router
 from app.ui.assets import frontend_dir, shell
+from app.ui.docs import docs_router
 from app.ui.router import router as ui_router
 
 logger = logging.getLogger("firelane")
@@ -110,6 +111,8 @@ def create_app(
         version=package.__version__,
         description="Work tracker for operations teams.",
         lifespan=lifespan,
+        docs_url=None,  # served from vendored files below, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = database
@@ -140,5 +143,6 @@ def create_app(
     app.add_middleware(SecurityHeaders, html_policy=shell().csp)
     # The browser UI: pages answer one shell; its modules, styles and vendored files are static.
     app.include_router(ui_router)
+    app.include_router(docs_router(title=app.title, openapi_url=app.openapi_url or ""))
     app.mount("/static", StaticFiles(directory=frontend_dir()), name="static")
     return app

@@ -7,6 +7,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.core.config import read_settings
+
 
 class AlertSettings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -30,4 +32,4 @@ class AlertSettings(BaseSettings):
 @lru_cache
 def get_alert_settings() -> AlertSettings:
     """Return the process-wide alert settings, read once."""
-    return AlertSettings()
+    return read_settings(AlertSettings)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
 
 from app.alerts import maintenance, service
 from app.alerts.committer import GroupCommitter
@@ -19,6 +20,14 @@ from app.core.config import Settings
 from app.core.db import SessionDep, get_database
 
 _lock = threading.Lock()
+
+# Names the ingest endpoints' credential in the OpenAPI document (the docs' "Authorize");
+# the receiver reads the token itself, from this header, Basic auth or ``?token=``.
+INTEGRATION_TOKEN = HTTPBearer(
+    auto_error=False,
+    scheme_name="integrationToken",
+    description="An integration's token (answered when it is created or rotated).",
+)
 
 
 def get_integration_or_404(integration_id: int, session: SessionDep, _admin: Admin) -> Integration:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Security, status
 from fastapi.responses import JSONResponse
 
 from app.alerts import heartbeats, maintenance, queries, service
 from app.alerts.dependencies import (
+    INTEGRATION_TOKEN,
     AppSettings,
     BaseUrl,
     IntegrationDep,
@@ -38,6 +39,7 @@ from app.core.pagination import Cursor, Limit, Page
 router = APIRouter(tags=["alerts"])
 # The ingest endpoints, apart: the app includes them first, as routes are matched in turn.
 ingest_router = APIRouter(tags=["alerts"])
+_INTEGRATION_TOKEN = [Security(INTEGRATION_TOKEN)]
 
 # --- integrations (admin) ---------------------------------------------------------------
 
@@ -126,7 +128,10 @@ async def ingest_pagerduty(request: Request) -> JSONResponse:
 
 
 @ingest_router.post(
-    "/ingest/{integration_id}", response_model=IngestAccepted, status_code=status.HTTP_202_ACCEPTED
+    "/ingest/{integration_id}",
+    response_model=IngestAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=_INTEGRATION_TOKEN,
 )
 async def ingest_alerts(integration_id: int, request: Request) -> JSONResponse:
     """Take alerts in the integration's format; 202 once they are on disk."""
@@ -144,12 +149,14 @@ _HEARTBEAT = "/ingest/{integration_id}/heartbeat"
     response_model=HeartbeatAccepted,
     status_code=status.HTTP_202_ACCEPTED,
     operation_id="heartbeat_api_v1_ingest__integration_id__heartbeat_get",
+    dependencies=_INTEGRATION_TOKEN,
 )
 @ingest_router.post(
     _HEARTBEAT,
     response_model=HeartbeatAccepted,
     status_code=status.HTTP_202_ACCEPTED,
     operation_id="heartbeat_api_v1_ingest__integration_id__heartbeat_post",
+    dependencies=_INTEGRATION_TOKEN,
 )
 def heartbeat(integration_id: int, request: Request, session: SessionDep) -> HeartbeatAccepted:
     """Record a heartbeat (GET or POST, same token as ingestion); resolves a missing one."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import credentials, service
 from app.auth.exceptions import CsrfFailed, UserNotFound
@@ -18,6 +19,20 @@ CSRF_COOKIE = "firelane_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 
 
+# Declared here so that the OpenAPI document names them (the docs' "Authorize" button).
+API_TOKEN = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiToken",
+    description="An API token (`firelane token create NAME`, or `POST /api/v1/tokens`).",
+)
+BROWSER_SESSION = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="browserSession",
+    description="Set by `POST /api/v1/auth/login`; writes also need the X-CSRF-Token header.",
+)
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if header is None:
@@ -28,8 +43,17 @@ def _bearer(request: Request) -> str | None:
     return value.strip()
 
 
-def get_current_user(request: Request, session: SessionDep) -> User:
-    """Authenticate by Bearer token, or by session cookie with CSRF on writes."""
+def get_current_user(
+    request: Request,
+    session: SessionDep,
+    _api_token: Annotated[HTTPAuthorizationCredentials | None, Security(API_TOKEN)] = None,
+    _browser_session: Annotated[str | None, Security(BROWSER_SESSION)] = None,
+) -> User:
+    """Authenticate by Bearer token, or by session cookie with CSRF on writes.
+
+    The credentials are read from the request (this is also called outside a route); the
+    two security parameters only name them in the OpenAPI document.
+    """
     secret = _bearer(request)
     if secret is not None:
         found = service.user_for_token(session, secret)

@@ -23,6 +23,11 @@ def get_user_by_name(session: Session, name: str) -> User | None:
     return session.exec(select(User).where(User.name == name)).first()
 
 
+def list_users(session: Session) -> list[User]:
+    """Every user, by name."""
+    return list(session.exec(select(User).order_by(col(User.name))))
+
+
 def create_user(session: Session, *, data: UserCreate) -> User:
     """Create a user; the name is unique."""
     if get_user_by_name(session, data.name) is not None:
@@ -97,6 +102,12 @@ def create_token(session: Session, *, user: User, label: str = "") -> tuple[ApiT
     session.add(token)
     session.commit()
     return token, secret
+
+
+def list_tokens(session: Session, *, user: User) -> list[ApiToken]:
+    """A user's API tokens, revoked ones included, oldest first."""
+    query = select(ApiToken).where(ApiToken.user_id == pk(user)).order_by(col(ApiToken.id))
+    return list(session.exec(query))
 
 
 def get_token(session: Session, *, token_id: int, owner: User | None) -> ApiToken:

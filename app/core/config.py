@@ -4,13 +4,35 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "change-me-firelane-development-key"  # noqa: S105 - the refused default
+MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+AnySettings = TypeVar("AnySettings", bound=BaseSettings)
+
+
+class ConfigError(Exception):
+    """A setting is wrong or missing; the message, one line, says which and what to set."""
+
+
+def read_settings(kind: type[AnySettings]) -> AnySettings:
+    """Read settings from the environment, or raise ConfigError naming each bad variable."""
+    try:
+        return kind()
+    except ValidationError as exc:
+        prefix = str(kind.model_config.get("env_prefix", ""))
+        problems = []
+        for error in exc.errors(include_url=False, include_input=False):
+            message = error["msg"].removeprefix("Value error, ")
+            if error["loc"]:  # a field's own check; a whole-model check names its variables
+                message = f"{prefix}{error['loc'][0]}".upper() + f": {message}"
+            problems.append(message)
+        raise ConfigError("; ".join(problems)) from None
 
 
 class Settings(BaseSettings):
@@ -64,12 +86,17 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.secret_key == DEFAULT_SECRET_KEY:
-            message = "FIRELANE_SECRET_KEY is the public default; set a random value of your own"
+            message = (
+                "FIRELANE_SECRET_KEY is the public default; set it to a random value of your "
+                f"own, such as the output of: {MAKE_A_KEY}"
+            )
             if self.environment != "development":
                 raise ValueError(message)
             logging.getLogger("firelane.config").warning(message)
         elif len(self.secret_key) < 16:
-            raise ValueError("FIRELANE_SECRET_KEY must be at least 16 characters long")
+            raise ValueError(
+                f"FIRELANE_SECRET_KEY must be 16 characters or more; make one with: {MAKE_A_KEY}"
+            )
         return self
 
     @property
@@ -93,5 +120,5 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """Return the process-wide settings, read once."""
-    return Settings()
+    """Return the process-wide settings, read once; raise ConfigError if they are wrong."""
+    return read_settings(Settings)

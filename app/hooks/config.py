@@ -8,6 +8,8 @@ from functools import lru_cache
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.core.config import read_settings
+
 DEFAULT_SCHEDULE = "0,5s,5m,30m,2h,5h,10h,10h"
 
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -74,4 +76,4 @@ class HooksSettings(BaseSettings):
 @lru_cache
 def get_hooks_settings() -> HooksSettings:
     """Return the process-wide hooks settings, read once."""
-    return HooksSettings()
+    return read_settings(HooksSettings)

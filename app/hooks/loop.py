@@ -224,7 +224,7 @@ class DeliveryLoop:
         wakeup.subscribe(self._wake)
         self._thread = threading.Thread(target=self._forever, name="hooks-delivery", daemon=True)
         self._thread.start()
-        logger.info("delivery loop %s started", self.worker_id)
+        logger.debug("delivery loop %s started", self.worker_id)
 
     def wake(self) -> None:
         self._wake.set()

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from app.core.config import get_settings
-from app.core.db import Database
+from app.core.console import database, fail, say, table
 
 schedule_cli = typer.Typer(help="Recurring maintenance schedules.", no_args_is_help=True)
 
@@ -37,43 +36,38 @@ def list_command(
     from app.core.errors import AppError
     from app.schedules import service
 
-    db = Database.from_url(get_settings().database_url)
-    try:
-        with db.session(readonly=True) as session:
-            try:
-                board_id = get_board_by_slug(session, board).id if board else None
-            except AppError as exc:
-                typer.secho(f"error: {exc.detail}", err=True, fg=typer.colors.RED)
-                raise typer.Exit(1) from exc
-            enabled = None if paused is None else not paused
-            rows = []
-            cursor: str | None = None
-            while True:
-                page, cursor = service.list_schedules(
-                    session, board_id=board_id, enabled=enabled, limit=200, cursor=cursor
-                )
-                rows += page
-                if cursor is None:
-                    break
-            slugs = {
-                board_row.id: board_row.slug
-                for board_row in session.exec(
-                    select(Board).where(col(Board.id).in_({row.board_id for row in rows}))
-                )
-            }
-    finally:
-        db.dispose()
+    with database() as db, db.session(readonly=True) as session:
+        try:
+            board_id = get_board_by_slug(session, board).id if board else None
+        except AppError as exc:
+            raise fail(exc.detail) from exc
+        enabled = None if paused is None else not paused
+        rows = []
+        cursor: str | None = None
+        while True:
+            page, cursor = service.list_schedules(
+                session, board_id=board_id, enabled=enabled, limit=200, cursor=cursor
+            )
+            rows += page
+            if cursor is None:
+                break
+        slugs = {
+            board_row.id: board_row.slug
+            for board_row in session.exec(
+                select(Board).where(col(Board.id).in_({row.board_id for row in rows}))
+            )
+        }
     if not rows:
         hint = "No schedules match." if board or paused is not None else "No schedules yet:"
-        typer.echo(f"{hint} create one with POST /api/v1/schedules (see README).", err=True)
+        say(f"{hint} create one with POST /api/v1/schedules (see README).")
         return
-    table = [("ID", "NAME", "BOARD", "RECURRENCE", "TIMEZONE", "NEXT CARD", "STATE")]
+    lines = [("ID", "NAME", "BOARD", "RECURRENCE", "TIMEZONE", "NEXT CARD", "STATE")]
     for row in rows:
         rule = row.cron if row.cron is not None else f"every {row.interval_minutes} min"
         state = "enabled" if row.enabled else "paused"
         if row.enabled and row.next_run_at is None:
             state = "ended"
-        table.append(
+        lines.append(
             (
                 str(row.id),
                 row.name,
@@ -84,11 +78,7 @@ def list_command(
                 state,
             )
         )
-    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
-    for line in table:
-        typer.echo(
-            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        )
+    table(lines)
 
 
 @schedule_cli.command("tick")
@@ -96,17 +86,13 @@ def tick_command() -> None:
     """Run the due schedules once now (what the scheduler does every 30 seconds)."""
     from app.schedules.jobs import tick
 
-    db = Database.from_url(get_settings().database_url)
-    try:
+    with database() as db:
         report = tick(db)
-    finally:
-        db.dispose()
-    typer.echo(
+    say(
         f"{report.schedules} schedule(s) run: {report.created} created, "
-        f"{report.skipped} skipped, {report.missed} missed, {len(report.failed)} failed",
-        err=True,
+        f"{report.skipped} skipped, {report.missed} missed, {len(report.failed)} failed"
     )
     for schedule_id, reason in report.failed.items():
-        typer.echo(f"schedule {schedule_id}: {reason}", err=True)
+        say(f"schedule {schedule_id}: {reason}")
     if report.failed:
         raise typer.Exit(1)

@@ -114,11 +114,12 @@ def _skip(
 ) -> None:
     occurrence.status = OccurrenceStatus.skipped
     occurrence.card_id = pk(open_card)
+    occurrence.reason = f"card {pk(open_card)} of an earlier run is still open (overlap: skip)"
     session.add(occurrence)
     session.flush()
-    # The open card is overdue once its own due time has passed (with a lead longer than
-    # the period it may not be yet: then the run is skipped without the flag).
-    overdue = open_card.due_at is None or open_card.due_at <= now
+    # The open card is overdue only after its own due time: with a lead as long as the
+    # period, the next run comes the instant the card falls due, and it is not late yet.
+    overdue = open_card.due_at is None or open_card.due_at < now
     if overdue and OVERDUE_LABEL not in open_card.labels:
         labels = [*open_card.labels, OVERDUE_LABEL]
         change_card(session, card=open_card, fields={"labels": labels}, actor=actor)

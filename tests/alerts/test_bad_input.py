@@ -56,6 +56,23 @@ def test_malformed_alertmanager_payloads(
 
 
 @pytest.mark.usefixtures("nothing_stored")
+@pytest.mark.parametrize(
+    ("kind", "body", "detail"),
+    [
+        ("alertmanager", b"[1, 2]", "Not an Alertmanager payload: the body must be a JSON object."),
+        ("alertmanager", b'{"alerts": []}', "Not an Alertmanager payload: alerts: "),
+        ("grafana", b'{"alerts": []}', "Not a Grafana payload: alerts: "),
+    ],
+)
+def test_refusals_name_the_format_in_plain_english(
+    anon: TestClient, make_integration: MakeIntegration, kind: str, body: bytes, detail: str
+) -> None:
+    response = post(anon, make_integration(kind), body)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(detail)
+
+
+@pytest.mark.usefixtures("nothing_stored")
 def test_one_bad_alert_refuses_the_whole_group(
     anon: TestClient, make_integration: MakeIntegration
 ) -> None:

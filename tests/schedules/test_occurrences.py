@@ -123,6 +123,35 @@ def test_skip_policy_flags_the_open_card_instead_of_stacking(
     assert "overdue" not in cards[1]["labels"]
 
 
+def test_a_skip_says_why_and_a_card_is_overdue_only_after_its_due_time(
+    admin: TestClient,
+    member: TestClient,
+    board: dict[str, Any],
+    db: Database,
+    manual_clock: ManualClock,
+) -> None:
+    # A daily chore made a day ahead: each run comes the instant the last card falls due.
+    schedule = create_schedule(admin, board, lead_minutes=24 * 60)
+    manual_clock.set(_day(2))
+    assert tick(db).created == 1
+    (card,) = chore_cards(member, board)
+    assert card["due_at"] == "2026-03-03T09:00:00Z"
+    manual_clock.set(_day(3))
+    assert tick(db).skipped == 1
+    skipped = occurrences(member, schedule)[-1]
+    assert skipped["status"] == "skipped" and skipped["card_id"] == card["id"]
+    assert skipped["reason"] == f"card {card['id']} of an earlier run is still open (overlap: skip)"
+    assert "overdue" not in chore_cards(member, board)[0]["labels"]
+    # A run later, the card is past its due time.
+    manual_clock.set(_day(4))
+    assert tick(db).skipped == 1
+    assert chore_cards(member, board)[0]["labels"] == ["certs", "overdue"]
+    # A manual run that finds the card open says why, too.
+    manual_clock.advance(timedelta(minutes=1))
+    by_hand = member.post(f"/api/v1/schedules/{schedule['id']}/run").json()
+    assert by_hand["status"] == "skipped" and by_hand["reason"] == skipped["reason"]
+
+
 def test_stack_policy_always_makes_a_card(
     admin: TestClient,
     member: TestClient,

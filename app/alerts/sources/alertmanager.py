@@ -18,6 +18,7 @@ from app.alerts.sources.base import (
     clip,
     links_of,
     moment,
+    not_a,
     validation_failure,
 )
 
@@ -55,7 +56,7 @@ class AmPayload(BaseModel):
 
 def parse(data: Any, what: str = "Alertmanager") -> AmPayload:
     if not isinstance(data, dict):
-        raise InvalidPayload(f"Not a {what} payload: the body must be a JSON object.")
+        raise InvalidPayload(f"{not_a(what)}: the body must be a JSON object.")
     try:
         return AmPayload.model_validate(data)
     except ValidationError as exc:

@@ -102,6 +102,12 @@ def parse_json(body: bytes) -> Any:
         raise InvalidJson(f"The body is not valid JSON ({exc}).") from exc
 
 
+def not_a(what: str) -> str:
+    """Begin a refusal: "Not an Alertmanager payload", "Not a Grafana payload"."""
+    article = "an" if what[:1].lower() in "aeiou" else "a"
+    return f"Not {article} {what} payload"
+
+
 def validation_failure(exc: ValidationError, what: str) -> InvalidPayload:
     """Turn a pydantic error into a 422 that says which field is wrong and why."""
     errors = exc.errors(include_url=False, include_input=False)
@@ -111,9 +117,7 @@ def validation_failure(exc: ValidationError, what: str) -> InvalidPayload:
     ]
     first = fields[0]
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return InvalidPayload(
-        f"Not a {what} payload: {first['loc']}: {first['msg']}{more}.", fields=fields
-    )
+    return InvalidPayload(f"{not_a(what)}: {first['loc']}: {first['msg']}{more}.", fields=fields)
 
 
 def clip(text: str | None, limit: int) -> str:

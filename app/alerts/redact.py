@@ -49,7 +49,11 @@ def stored_body(raw: bytes, data: Any, limit: int) -> tuple[str, bool]:
     text = raw.decode("utf-8", errors="replace")
     if _may_hold_secrets(text):
         text = json.dumps(_scrub(data), ensure_ascii=False, separators=(",", ":"))
-    encoded = text.encode()
+    try:
+        encoded = text.encode()
+    except UnicodeEncodeError:  # half a surrogate pair, from a \\ud800 escape: keep it escaped
+        encoded = text.encode(errors="backslashreplace")
+        text = encoded.decode()
     if len(encoded) <= limit:
         return text, False
     return encoded[:limit].decode("utf-8", errors="ignore"), True

@@ -34,6 +34,7 @@ from app.auth.dependencies import Admin, Member, Viewer
 from app.boards.dependencies import CardDep
 from app.core.db import SessionDep, pk
 from app.core.pagination import Cursor, Limit, Page
+from app.core.schemas import Id
 
 router = APIRouter(tags=["alerts"])
 # The ingest endpoints, apart: the app includes them first, as routes are matched in turn.
@@ -47,7 +48,7 @@ def list_integrations(
     session: SessionDep,
     _admin: Admin,
     base_url: BaseUrl,
-    board_id: int | None = None,
+    board_id: Id | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[IntegrationPublic]:
@@ -128,7 +129,7 @@ async def ingest_pagerduty(request: Request) -> JSONResponse:
 @ingest_router.post(
     "/ingest/{integration_id}", response_model=IngestAccepted, status_code=status.HTTP_202_ACCEPTED
 )
-async def ingest_alerts(integration_id: int, request: Request) -> JSONResponse:
+async def ingest_alerts(integration_id: Id, request: Request) -> JSONResponse:
     """Take alerts in the integration's format; 202 once they are on disk."""
     # The pipeline is read here, not as a dependency: each dependency costs every request.
     result = await receive(request, integration_id=integration_id, pipeline=get_pipeline(request))
@@ -175,8 +176,8 @@ def _window_page(
 def list_windows(
     session: SessionDep,
     _user: Viewer,
-    integration_id: int | None = None,
-    board_id: int | None = None,
+    integration_id: Id | None = None,
+    board_id: Id | None = None,
     running: bool | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,

@@ -28,6 +28,7 @@ from app.auth.schemas import (
 from app.auth.throttle import LoginThrottle
 from app.core.db import SessionDep
 from app.core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.core.schemas import Id
 
 router = APIRouter(tags=["auth"])
 
@@ -143,7 +144,7 @@ def create_token(data: TokenCreate, session: SessionDep, user: CurrentUser) -> T
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenPublic)
-def revoke_token(token_id: int, session: SessionDep, user: CurrentUser) -> ApiToken:
+def revoke_token(token_id: Id, session: SessionDep, user: CurrentUser) -> ApiToken:
     """Revoke one of your tokens (admins may revoke anyone's)."""
     owner = None if user.role == "admin" else user
     token = service.get_token(session, token_id=token_id, owner=owner)

@@ -33,6 +33,7 @@ from app.boards.schemas import (
 )
 from app.core.db import SessionDep, pk
 from app.core.pagination import Cursor, Limit, Page
+from app.core.schemas import Id
 
 router = APIRouter(tags=["boards"])
 
@@ -138,7 +139,7 @@ def delete_column(column: ColumnDep, session: SessionDep, _admin: Admin) -> None
 
 
 def card_filters(
-    column_id: int | None = None,
+    column_id: Id | None = None,
     kind: CardKind | None = None,
     status: CardStatus | None = None,
     label: Text = None,
@@ -167,7 +168,7 @@ def list_cards(
     session: SessionDep,
     _user: Viewer,
     filters: Filters,
-    board_id: int | None = None,
+    board_id: Id | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[CardPublic]:
@@ -249,7 +250,7 @@ def add_checklist_item(
 
 @router.patch("/cards/{card_id}/checklist/{item_id}", response_model=CardPublic)
 def update_checklist_item(
-    item_id: int, data: ChecklistItemUpdate, card: CardDep, session: SessionDep, user: Member
+    item_id: Id, data: ChecklistItemUpdate, card: CardDep, session: SessionDep, user: Member
 ) -> Card:
     """Tick, untick or reword a checklist item (member); answers the card."""
     return checklist.update_item(session, card=card, item_id=item_id, data=data, actor=user)
@@ -257,7 +258,7 @@ def update_checklist_item(
 
 @router.delete("/cards/{card_id}/checklist/{item_id}", response_model=CardPublic)
 def remove_checklist_item(
-    item_id: int,
+    item_id: Id,
     card: CardDep,
     session: SessionDep,
     user: Member,

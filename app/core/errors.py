@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -107,6 +108,10 @@ class InvalidInput(AppError):
     code = "invalid_input"
     message = "A value in the request is not acceptable."
 
+    def body(self) -> dict[str, Any]:
+        # Every 422 names the fields at fault; a rule across fields names none.
+        return {"fields": [], **super().body()}
+
 
 class Unavailable(AppError):
     status_code = 503
@@ -117,6 +122,42 @@ class Unavailable(AppError):
 class InvalidCursor(BadRequest):
     code = "invalid_cursor"
     message = "The cursor is not one this list handed out."
+
+
+class ErrorBody(BaseModel):
+    """Every error answer; some add fields of their own (e.g. 409 version_conflict: current)."""
+
+    error: str = Field(description="A stable code, e.g. card_not_found.")
+    detail: str = Field(description="A sentence for people.")
+
+
+class FieldError(BaseModel):
+    loc: str = Field(description="Where: a dotted path such as body.title or query.limit.")
+    msg: str
+
+
+class InvalidBody(ErrorBody):
+    """A 422: the request is well-formed but a value is not acceptable."""
+
+    fields: list[FieldError] = Field(description="The values at fault, when the error has any.")
+
+
+_ANSWERS = {
+    400: "Malformed: invalid JSON, JSON nested too deep, a NUL in the URL, a bad cursor.",
+    401: "No or wrong credentials.",
+    403: "The role does not allow this, or a cookie session's write without its CSRF token.",
+    404: "No such resource.",
+    409: "The state changed or a rule forbids it (a stale version, a WIP limit, the last admin).",
+    413: "The body is larger than this server accepts.",
+    422: "A value is not acceptable; fields says which.",
+    429: "Too many requests; Retry-After says when to try again.",
+    503: "The store (or the ingest writer) is busy or unreachable; retry shortly.",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": InvalidBody if status == 422 else ErrorBody, "description": description}
+    for status, description in _ANSWERS.items()
+}
+"""The error answers every operation declares in the OpenAPI, in the one error shape."""
 
 
 def error_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:

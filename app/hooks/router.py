@@ -7,6 +7,7 @@ from fastapi import APIRouter, status
 from app.auth.dependencies import Admin, Viewer
 from app.core.db import DatabaseDep, SessionDep
 from app.core.pagination import Cursor, Limit, Page
+from app.core.schemas import Id
 from app.hooks import service
 from app.hooks.catalogue import EVENT_TYPES
 from app.hooks.dependencies import DeliveryDep, RuleDep, SecretKey, WebhookDep
@@ -104,8 +105,8 @@ def list_deliveries(
     session: SessionDep,
     db: DatabaseDep,
     _admin: Admin,
-    webhook_id: int | None = None,
-    rule_id: int | None = None,
+    webhook_id: Id | None = None,
+    rule_id: Id | None = None,
     status: DeliveryStatus | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from app.auth.dependencies import Admin, Member, Viewer
 from app.core.db import SessionDep
 from app.core.pagination import Cursor, Limit, Page
+from app.core.schemas import Id
 from app.schedules import service
 from app.schedules.dependencies import DefaultTimezone, ScheduleDep
 from app.schedules.models import OccurrenceStatus, Schedule, ScheduleOccurrence
@@ -29,7 +30,7 @@ Count = Annotated[int, Query(ge=1, le=100, description="How many runs to list.")
 def list_schedules(
     session: SessionDep,
     _user: Viewer,
-    board_id: int | None = None,
+    board_id: Id | None = None,
     enabled: bool | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,

@@ -20,6 +20,7 @@ Domain packages subclass these in their ``exceptions.py`` with their own codes.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -28,6 +29,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 logger = logging.getLogger("firelane.errors")
 
@@ -193,6 +195,20 @@ _HTTP_CODES = {
 }
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the OpenAPI lists for the request's path (Starlette names only the
+    first route's, and FastAPI makes a route per method)."""
+    table: list[tuple[re.Pattern[str], list[str]]] | None = getattr(
+        request.app.state, "allowed_methods", None
+    )
+    if table is None:
+        paths: dict[str, dict[str, Any]] = request.app.openapi()["paths"]
+        table = [(compile_path(path)[0], [m.upper() for m in ops]) for path, ops in paths.items()]
+        request.app.state.allowed_methods = table
+    path = request.scope["path"]
+    return ", ".join(sorted({m for regex, methods in table if regex.match(path) for m in methods}))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error, expected or not, in the one JSON shape."""
 
@@ -208,12 +224,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return _validation_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and detail == "Not Found":
             detail = "No such resource."
-        return error_response(exc.status_code, code, detail)
+        response = error_response(exc.status_code, code, detail)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        if exc.status_code == 405:
+            response.headers["Allow"] = _allowed_methods(request)
+        return response
 
     @app.exception_handler(OperationalError)
     async def _store(_request: Request, exc: OperationalError) -> JSONResponse:

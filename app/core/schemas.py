@@ -13,7 +13,8 @@ schema says so: ``{"priority": null}`` on a card is a 422, not a NULL for a NOT 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Self
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Self, Union, get_args, get_origin
 
 from annotated_types import Interval
 from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, model_validator
@@ -62,8 +63,30 @@ def unstorable(value: Any, where: str = "") -> tuple[str, str] | None:
     return None
 
 
+def _json_kinds(annotation: Any) -> frozenset[type] | None:
+    """The JSON types a field of ``annotation`` takes if it is a plain boolean or number
+    (None for anything else): JSON says ``true``, not ``1``, and ``5``, not ``"5"``."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    members = (
+        set(get_args(annotation)) if get_origin(annotation) in (Union, UnionType) else {annotation}
+    )
+    members.discard(type(None))
+    if members == {bool}:
+        return frozenset({bool})
+    if members == {int}:
+        return frozenset({int})
+    if members == {float} or members == {int, float}:
+        return frozenset({int, float})
+    return None
+
+
+_JSON_NAMES = {frozenset({bool}): "boolean", frozenset({int}): "integer"}
+
+
 class StrictModel(BaseModel):
-    """A request body: unknown fields and unstorable values are errors, not 500s later."""
+    """A request body: unknown fields, unstorable values and values of another JSON type
+    than the schema's (``"is_active": 0``, ``"limit": "5"``) are errors, not coerced."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -76,6 +99,17 @@ class StrictModel(BaseModel):
             raise PydanticCustomError(
                 "unstorable", "{where} {problem}", {"where": where or "value", "problem": problem}
             )
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                value = data.get(field.alias or name)
+                kinds = _json_kinds(field.annotation) if value is not None else None
+                if kinds is not None and type(value) not in kinds:
+                    expected = _JSON_NAMES.get(kinds, "number")
+                    raise PydanticCustomError(
+                        "json_type",
+                        "{name} must be a JSON {expected}",
+                        {"name": name, "expected": expected},
+                    )
         return data
 
 

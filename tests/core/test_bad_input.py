@@ -175,3 +175,27 @@ def test_nul_in_a_url_is_400(member: TestClient) -> None:
     _shape(member.get("/api/v1/cards", params={"q": "a\x00b"}), 400, "invalid_url")
     _shape(member.get("/api/v1/cards", params={"label": "\x00"}), 400, "invalid_url")
     _shape(member.get("/api/v1/boards/%00"), 400, "invalid_url")
+
+
+def test_values_of_another_json_type_are_not_coerced(
+    admin: TestClient, board: dict[str, Any]
+) -> None:
+    me = admin.get("/api/v1/auth/me").json()["user"]
+    other = admin.post("/api/v1/users", json={"name": "other", "role": "viewer"}).json()
+    for body in ({"is_active": 0}, {"is_active": "false"}):
+        response = admin.patch(f"/api/v1/users/{other['id']}", json=body)
+        _shape(response, 422, "validation_error")
+    assert admin.get(f"/api/v1/users/{other['id']}").json()["is_active"] is True
+    created = admin.post(
+        f"/api/v1/boards/{board['id']}/cards", json={"title": "x", "time_spent_minutes": "5"}
+    )
+    _shape(created, 422, "validation_error")
+    assert me["role"] == "admin"
+
+
+def test_405_lists_every_method_of_the_path(member: TestClient, card: dict[str, Any]) -> None:
+    response = member.put(f"/api/v1/cards/{card['id']}", json={})
+    _shape(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "GET, PATCH"
+    listed = member.delete("/api/v1/boards")
+    assert listed.status_code == 405 and listed.headers["allow"] == "GET, POST"

@@ -28,7 +28,8 @@ from app.core.errors import AppError, Unavailable
 logger = logging.getLogger("firelane.alerts")
 
 _PAGERDUTY = "pagerduty/v2/enqueue"
-# Longer ids cannot be integrations' (beyond 64 bits): read as 0, no integration's id.
+# Longer ids cannot be integrations': read as 0, no integration's id (the receiver then
+# answers 401 for them, as for any unknown id).
 _MAX_DIGITS = 19
 
 

@@ -100,13 +100,13 @@ def create_user(data: UserCreate, session: SessionDep, _admin: Admin) -> User:
     return service.create_user(session, data=data)
 
 
-@router.get("/users/{user_id}", response_model=UserPublic)
+@router.get("/users/{user_id:int}", response_model=UserPublic)
 def get_user(user: UserDep) -> User:
     """Read one user (admin)."""
     return user
 
 
-@router.patch("/users/{user_id}", response_model=UserPublic)
+@router.patch("/users/{user_id:int}", response_model=UserPublic)
 def update_user(data: UserUpdate, user: UserDep, session: SessionDep) -> User:
     """Change a user's role, activity or password (admin)."""
     return service.update_user(session, user=user, data=data)
@@ -143,7 +143,7 @@ def create_token(data: TokenCreate, session: SessionDep, user: CurrentUser) -> T
     return TokenCreated(**TokenPublic.model_validate(token).model_dump(), token=secret)
 
 
-@router.delete("/tokens/{token_id}", response_model=TokenPublic)
+@router.delete("/tokens/{token_id:int}", response_model=TokenPublic)
 def revoke_token(token_id: Id, session: SessionDep, user: CurrentUser) -> ApiToken:
     """Revoke one of your tokens (admins may revoke anyone's)."""
     owner = None if user.role == "admin" else user

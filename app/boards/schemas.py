@@ -9,14 +9,16 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from app.boards.models import CardKind, CardStatus, Priority, WipMode
 from app.core.clock import AwareUTC
-from app.core.schemas import Id, Patch, StrictModel
+from app.core.schemas import MAX_ID, Id, Patch, StrictModel
 
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Label = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s,]+$")]
 Labels = Annotated[list[Label], Field(max_length=20)]
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 Description = Annotated[str, Field(max_length=100_000)]
-Version = Annotated[int, Field(ge=1, description="The card version you read; 409 if stale.")]
+Version = Annotated[
+    int, Field(ge=1, le=MAX_ID, description="The card version you read; 409 if stale.")
+]
 Position = Literal["top", "bottom"]
 Minutes = Annotated[int, Field(ge=0, le=10_000_000)]
 CandidateKey = Annotated[

@@ -195,6 +195,9 @@ _HTTP_CODES = {
 }
 
 
+_ID = re.compile(r"\{(\w+_id)\}")
+
+
 def _allowed_methods(request: Request) -> str:
     """Every method the OpenAPI lists for the request's path (Starlette names only the
     first route's, and FastAPI makes a route per method)."""
@@ -203,7 +206,11 @@ def _allowed_methods(request: Request) -> str:
     )
     if table is None:
         paths: dict[str, dict[str, Any]] = request.app.openapi()["paths"]
-        table = [(compile_path(path)[0], [m.upper() for m in ops]) for path, ops in paths.items()]
+        # Ids in paths are digits (``{card_id:int}`` in the routes; the OpenAPI drops ":int").
+        table = [
+            (compile_path(_ID.sub(r"{\1:int}", path))[0], [m.upper() for m in ops])
+            for path, ops in paths.items()
+        ]
         request.app.state.allowed_methods = table
     path = request.scope["path"]
     return ", ".join(sorted({m for regex, methods in table if regex.match(path) for m in methods}))

@@ -150,7 +150,8 @@ class Metrics:
             await self.app(scope, receive, status_send)
         finally:
             route: Any = scope.get("route")
-            path = getattr(route, "path", None) or "unmatched"
+            # As the OpenAPI writes it: ``{card_id}``, not the route's ``{card_id:int}``.
+            path = (getattr(route, "path", None) or "unmatched").replace(":int}", "}")
             if self.api_prefix and scope["path"].startswith(self.api_prefix + "/"):
                 path = self.api_prefix + path
             self.requests.labels(scope["method"], path, str(status)).inc()

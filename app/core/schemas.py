@@ -3,8 +3,10 @@
 Every request body is a ``StrictModel``: unknown fields are an error, and so is any value
 that SQLite or PostgreSQL cannot store, wherever it sits in the body (free JSON included):
 a NUL character (PostgreSQL refuses it in text), half of a surrogate pair (not UTF-8) and
-integers beyond 64 bits (no integer column holds them). Ids in paths, queries and bodies
-are ``Id``: 1 to 2**63 - 1. Each is a 422 naming the field, instead of a 500 from the store.
+integers beyond 64 bits (nothing stores them). Ids in paths, queries and bodies are
+``Id``: 1 to 2**31 - 1, and every other integer field is within that range too (the
+integer columns of PostgreSQL hold no more). Each is a 422 naming the field, instead of
+a 500 from the store.
 
 A ``Patch`` (the body of a PATCH) leaves out what it does not change; ``null`` is accepted
 only by the fields its class lists in ``clearable`` (null clears them), and its OpenAPI
@@ -23,7 +25,9 @@ from pydantic_core import CoreSchema, PydanticCustomError
 
 MAX_INT = 2**63 - 1
 MIN_INT = -(2**63)
-Id = Annotated[int, Interval(ge=1, le=MAX_INT)]
+# PostgreSQL's ``integer``: every id and integer column.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Interval(ge=1, le=MAX_ID)]
 
 
 def _text_problem(text: str) -> str | None:
@@ -103,6 +107,11 @@ class StrictModel(BaseModel):
             for name, field in cls.model_fields.items():
                 value = data.get(field.alias or name)
                 kinds = _json_kinds(field.annotation) if value is not None else None
+                in_range = -MAX_ID - 1 <= value <= MAX_ID if type(value) is int else True
+                if kinds == frozenset({int}) and not in_range:
+                    raise PydanticCustomError(
+                        "int_range", "{name} is beyond the integers stored (±2**31)", {"name": name}
+                    )
                 if kinds is not None and type(value) not in kinds:
                     expected = _JSON_NAMES.get(kinds, "number")
                     raise PydanticCustomError(

@@ -18,6 +18,8 @@ from fastapi.testclient import TestClient
 from app.core.middleware import MAX_JSON_DEPTH, json_too_deep
 
 HUGE = "99999999999999999999"  # beyond 64 bits
+# Beyond PostgreSQL's integer columns (SQLite's hold 64 bits), and just within 64 bits.
+TOO_LARGE = ("2147483648", "9223372036854775806", HUGE)
 
 
 def _shape(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
@@ -56,11 +58,12 @@ def card(admin: TestClient, board: dict[str, Any]) -> dict[str, Any]:
     return created
 
 
-def test_a_huge_id_in_any_path_is_a_4xx(app: FastAPI, admin: TestClient) -> None:
+@pytest.mark.parametrize("huge", TOO_LARGE)
+def test_a_huge_id_in_any_path_is_a_4xx(app: FastAPI, admin: TestClient, huge: str) -> None:
     with_ids = [(m, p) for m, p in _operations(app) if "_id}" in p]
     assert len(with_ids) > 30
     for method, path in with_ids:
-        url = re.sub(r"\{\w+\}", HUGE, path)
+        url = re.sub(r"\{\w+\}", huge, path)
         kwargs: dict[str, Any] = {"json": {}} if method in ("POST", "PATCH", "PUT") else {}
         response = admin.request(method, url, **kwargs)
         assert 400 <= response.status_code < 500, (method, url, response.text)
@@ -90,6 +93,12 @@ def test_huge_ids_in_queries_bodies_and_cursors_are_refused(
     assert "64 bits" in body["detail"]
     cursor = "WyJ0b2tlbiIsOTk5OTk5OTk5OTk5OTk5OTk5OTldfQ"  # ["token", 999...] by hand
     _shape(admin.get("/api/v1/tokens", params={"cursor": cursor}), 400, "invalid_cursor")
+    cursor = "WyJ0b2tlbiIsMjE0NzQ4MzY0OF0"  # ["token", 2147483648]
+    _shape(admin.get("/api/v1/tokens", params={"cursor": cursor}), 400, "invalid_cursor")
+    # Every integer field of a body fits the store's integer columns.
+    integration = {"name": "i", "kind": "generic", "board_id": board["id"], "max_body_bytes": 2**31}
+    body = _shape(admin.post("/api/v1/integrations", json=integration), 422, "validation_error")
+    assert "max_body_bytes" in body["detail"]
 
 
 @pytest.mark.parametrize("field", ["priority", "kind", "title", "description", "labels"])

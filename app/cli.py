@@ -94,7 +94,7 @@ def serve(
     app = create_app(settings, run_scheduler=scheduler)
     _say(f"Firelane on http://{host}:{port} (scheduler {'on' if scheduler else 'off'})")
     uvicorn.run(
-        app, host=host, port=port, log_level="info", access_log=access_log, proxy_headers=True
+        app, host=host, port=port, log_level="info", access_log=access_log, **_proxies(settings)
     )
 
 
@@ -107,6 +107,13 @@ def ingest_writer_process(
     from app.alerts import writer
 
     writer.run(get_settings().database_url, socket_path, parent=parent)
+
+
+def _proxies(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for forwarded headers: believed only from FIRELANE_TRUSTED_PROXIES
+    (uvicorn's own default believes any local process, e.g. for the login throttle)."""
+    trusted = settings.trusted_proxies.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
@@ -140,7 +147,7 @@ def _serve_with_writer(
         "port": port,
         "log_level": "info",
         "access_log": access_log,
-        "proxy_headers": True,
+        **_proxies(settings),
     }
     try:
         if workers == 1:  # this process serves, and runs the jobs as `serve` does

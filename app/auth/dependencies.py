@@ -79,7 +79,7 @@ Member = Annotated[User, Depends(require_role(Role.member))]
 Admin = Annotated[User, Depends(require_role(Role.admin))]
 
 
-def get_user_or_404(user_id: Id, session: SessionDep, _admin: Admin) -> User:
+def get_user_or_404(user_id: Id, session: SessionDep, _user: Viewer) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise UserNotFound()

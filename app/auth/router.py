@@ -102,12 +102,12 @@ def create_user(data: UserCreate, session: SessionDep, _admin: Admin) -> User:
 
 @router.get("/users/{user_id:int}", response_model=UserPublic)
 def get_user(user: UserDep) -> User:
-    """Read one user (admin)."""
+    """Read one user (every role, as in the list: who can be assigned)."""
     return user
 
 
 @router.patch("/users/{user_id:int}", response_model=UserPublic)
-def update_user(data: UserUpdate, user: UserDep, session: SessionDep) -> User:
+def update_user(data: UserUpdate, user: UserDep, session: SessionDep, _admin: Admin) -> User:
     """Change a user's role, activity or password (admin)."""
     return service.update_user(session, user=user, data=data)
 

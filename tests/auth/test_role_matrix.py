@@ -29,7 +29,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/auth/me"): ANY,
     ("GET", "/api/v1/users"): ANY,
     ("POST", "/api/v1/users"): ADMIN,
-    ("GET", "/api/v1/users/{user_id}"): ADMIN,
+    ("GET", "/api/v1/users/{user_id}"): ANY,
     ("PATCH", "/api/v1/users/{user_id}"): ADMIN,
     ("GET", "/api/v1/tokens"): ANY,
     ("POST", "/api/v1/tokens"): ANY,

@@ -87,7 +87,7 @@ def delete_board(board: BoardDep, session: SessionDep, _admin: Admin) -> None:
 
 
 @router.get(
-    "/boards/{board_id}/stream",
+    "/boards/{board_id:int}/stream",
     response_class=Response,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
 )

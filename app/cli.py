@@ -61,7 +61,9 @@ def _serving(host: str, port: int) -> str:
     return f"Firelane is serving {url} (API docs: {url}/docs). Ctrl+C stops it."
 
 
-def _run_server(app: Any, *, host: str, port: int, access_log: bool) -> None:
+def _run_server(
+    app: Any, *, host: str, port: int, access_log: bool, proxies: dict[str, Any]
+) -> None:
     """Serve one process with uvicorn; say so once it listens, without uvicorn's chatter."""
     import uvicorn
 
@@ -72,7 +74,7 @@ def _run_server(app: Any, *, host: str, port: int, access_log: bool) -> None:
                 say(_serving(host, port))
 
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="info", access_log=access_log, proxy_headers=True
+        app, host=host, port=port, log_level="info", access_log=access_log, **proxies
     )
     # Start-up and shut-down notes go; warnings, errors and the access log stay.
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
@@ -117,7 +119,7 @@ def serve(
         )
         return
     app = create_app(settings, run_scheduler=scheduler)
-    _run_server(app, host=host, port=port, access_log=access_log)
+    _run_server(app, host=host, port=port, access_log=access_log, proxies=_proxies(settings))
 
 
 @cli.command("ingest-writer", hidden=True)
@@ -129,6 +131,13 @@ def ingest_writer_process(
     from app.alerts import writer
 
     writer.run(get_settings().database_url, socket_path, parent=parent)
+
+
+def _proxies(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for forwarded headers: believed only from FIRELANE_TRUSTED_PROXIES
+    (uvicorn's own default believes any local process, e.g. for the login throttle)."""
+    trusted = settings.trusted_proxies.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
@@ -160,7 +169,9 @@ def _serve_with_writer(
     try:
         if workers == 1:  # this process serves, and runs the jobs as `serve` does
             app = create_app(settings, run_scheduler=scheduler)
-            _run_server(app, host=host, port=port, access_log=access_log)
+            _run_server(
+                app, host=host, port=port, access_log=access_log, proxies=_proxies(settings)
+            )
             return
         # The HTTP processes are started afresh, run no jobs, and find the writer by env.
         os.environ["FIRELANE_SCHEDULER"] = "false"
@@ -171,7 +182,7 @@ def _serve_with_writer(
             "port": port,
             "log_level": "info",
             "access_log": access_log,
-            "proxy_headers": True,
+            **_proxies(settings),
         }
         try:
             uvicorn.run("app.main:create_app", factory=True, workers=workers, **options)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
@@ -24,8 +25,8 @@ from app.boards.live.tail import Tail
 from app.boards.router import router as boards_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, DatabaseDep
-from app.core.errors import error_response, install_error_handlers
-from app.core.middleware import BodyLimit, Metrics, SecurityHeaders
+from app.core.errors import ERROR_RESPONSES, error_response, install_error_handlers
+from app.core.middleware import Metrics, RequestLimits, SecurityHeaders
 from app.hooks.router import router as hooks_router
 from app.jobs import start_jobs, wire
 from app.reports.router import router as reports_router
@@ -79,6 +80,12 @@ def _tune_gc() -> None:
     gc.set_threshold(20_000, older, oldest)
 
 
+def operation_id(route: APIRoute) -> str:
+    """A route's OpenAPI operation id: its function's name (``list_boards``), stable for
+    generated clients; a test checks that no two operations share one."""
+    return route.name
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -113,6 +120,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # served from vendored files below, not from a CDN
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.db = database
@@ -124,7 +132,7 @@ def create_app(
     )
     app.state.live_tail = Tail(database, poll_seconds=get_stream_settings().poll_seconds)
     install_error_handlers(app)
-    app.include_router(ops)
+    app.include_router(ops, responses=ERROR_RESPONSES)
     # Alert ingestion first: routes are matched in turn, and it is the busiest path.
     for router in (
         ingest_router,
@@ -135,11 +143,11 @@ def create_app(
         alerts_router,
         reports_router,
     ):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     # Innermost: answers alert ingestion before FastAPI routes it (the busiest path).
     app.add_middleware(IngestFastPath, prefix=API_PREFIX)
     app.add_middleware(Metrics, registry=app.state.metrics, api_prefix=API_PREFIX)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestLimits, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, html_policy=shell().csp)
     # The browser UI: pages answer one shell; its modules, styles and vendored files are static.
     app.include_router(ui_router)

@@ -48,6 +48,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import cpu_used, processes  # noqa: E402 - after the path it needs
 
+# The receivers run on this host: let the delivery loop reach loopback addresses.
+os.environ.setdefault("FIRELANE_HOOKS_ALLOW_PRIVATE", "true")
 SECRET_KEY = "bench-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway database
 
 # A receiver that counts what it gets, for ``uvicorn --factory hooks:receiver_app``.

@@ -27,6 +27,8 @@ from app.main import create_app
 from tests.support import STRICT, need, postgres_database
 
 TEST_SECRET = "test-secret-key-0123456789abcdef"
+# The tests' webhook receivers listen on 127.0.0.1 (tests/hooks/test_targets.py turns it off).
+os.environ.setdefault("FIRELANE_HOOKS_ALLOW_PRIVATE", "true")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -18,6 +18,7 @@ from app.alerts.remote import RemoteCommitter
 from app.auth.dependencies import Admin, Viewer
 from app.core.config import Settings
 from app.core.db import SessionDep, get_database
+from app.core.schemas import Id
 
 _lock = threading.Lock()
 
@@ -30,14 +31,14 @@ INTEGRATION_TOKEN = HTTPBearer(
 )
 
 
-def get_integration_or_404(integration_id: int, session: SessionDep, _admin: Admin) -> Integration:
+def get_integration_or_404(integration_id: Id, session: SessionDep, _admin: Admin) -> Integration:
     return service.get_integration(session, integration_id)
 
 
 IntegrationDep = Annotated[Integration, Depends(get_integration_or_404)]
 
 
-def get_window_or_404(window_id: int, session: SessionDep, _user: Viewer) -> MaintenanceWindow:
+def get_window_or_404(window_id: Id, session: SessionDep, _user: Viewer) -> MaintenanceWindow:
     return maintenance.get_window(session, window_id)
 
 

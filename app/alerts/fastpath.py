@@ -28,8 +28,9 @@ from app.core.errors import AppError, Unavailable
 logger = logging.getLogger("firelane.alerts")
 
 _PAGERDUTY = "pagerduty/v2/enqueue"
-# Longer ids cannot be integrations (and would overflow the column): FastAPI answers them.
-_MAX_DIGITS = 18
+# Longer ids cannot be integrations': read as 0, no integration's id (the receiver then
+# answers 401 for them, as for any unknown id).
+_MAX_DIGITS = 19
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +87,8 @@ class IngestFastPath:
         rest = path[len(self.start) :]
         if rest == _PAGERDUTY:
             return True, None
-        if rest.isascii() and rest.isdigit() and len(rest) <= _MAX_DIGITS:
-            return True, int(rest)
+        if rest.isascii() and rest.isdigit():
+            return True, int(rest) if len(rest) <= _MAX_DIGITS else 0
         return False, None
 
     async def __call__(self, scope: Scope, receive_: Receive, send: Send) -> None:

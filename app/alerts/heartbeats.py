@@ -21,6 +21,7 @@ from app.alerts.sources.base import NormalisedAlert
 from app.auth.credentials import hash_secret, same
 from app.core.clock import now
 from app.core.db import pk
+from app.core.schemas import MAX_ID
 
 HEARTBEAT_KEY = "firelane:heartbeat"
 
@@ -96,7 +97,8 @@ def check_heartbeats(session: Session) -> int:
 
 def ping(session: Session, *, integration_id: int, token: str | None) -> HeartbeatAccepted:
     """Record a heartbeat; resolve the missing-heartbeat alert if one is firing."""
-    integration = session.get(Integration, integration_id) if token else None
+    known = token and 1 <= integration_id <= MAX_ID  # no integration has another id
+    integration = session.get(Integration, integration_id) if known else None
     if integration is None or not token or not same(integration.token_hash, hash_secret(token)):
         raise IngestUnauthorized()
     if not integration.enabled:

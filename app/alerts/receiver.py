@@ -29,13 +29,15 @@ from app.alerts.exceptions import (
 )
 from app.alerts.ingest import IngestResult, IngestWork, Outcome
 from app.alerts.models import Integration, IntegrationKind
-from app.alerts.redact import stored_body
+from app.alerts.redact import may_hold_secrets, redact_alert, stored_body
 from app.alerts.signing import verify
 from app.alerts.sources import NormalisedAlert, normalise, parse_json
+from app.alerts.sources.base import storable_alerts
 from app.auth.credentials import hash_secret
 from app.core.clock import now
 from app.core.db import Database
 from app.core.errors import AppError, NotAuthenticated
+from app.core.schemas import MAX_ID
 from app.hooks.exceptions import SecretUnreadable
 from app.hooks.sealing import unseal
 
@@ -91,6 +93,8 @@ class TargetCache:
         self._entries: dict[tuple[str, object], tuple[float, Target | None]] = {}
 
     def _load(self, by: str, value: object) -> Target | None:
+        if by == "id" and not (isinstance(value, int) and 1 <= value <= MAX_ID):
+            return None  # no integration has it: answered as any unknown one (401)
         with self.db.session(readonly=True) as session:
             column = Integration.id if by == "id" else Integration.token_hash
             row = session.exec(select(Integration).where(column == value)).first()
@@ -170,10 +174,13 @@ def _prepare(
 ) -> tuple[list[NormalisedAlert], str, bool]:
     if data is None:
         data = parse_json(body)
-    alerts = normalise(target.kind, data, target.field_mapping)
+    alerts = storable_alerts(body, normalise(target.kind, data, target.field_mapping))
     if not alerts:
         raise InvalidPayload("The payload holds no alert.")
-    stored, truncated = stored_body(body, data, max_stored)
+    suspect = may_hold_secrets(body)
+    if suspect:  # card data is redacted as the stored payload is
+        alerts = [redact_alert(alert) for alert in alerts]
+    stored, truncated = stored_body(body, data, max_stored, suspect=suspect)
     return alerts, stored, truncated
 
 

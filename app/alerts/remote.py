@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 import weakref
 
 from app.alerts.frames import FrameBuffer, read_answers, request_frame
@@ -20,6 +21,26 @@ from app.alerts.ingest import IngestWork, Outcome
 from app.core.errors import Unavailable
 
 logger = logging.getLogger("firelane.alerts.remote")
+
+
+class _Sparse:
+    """Log a warning at most once per ``seconds``, saying how many it held back: a writer
+    that is away refuses every request, and one line per refusal floods the log."""
+
+    def __init__(self, seconds: float = 5.0) -> None:
+        self.seconds = seconds
+        self._last = -seconds
+        self._held = 0
+
+    def warning(self, message: str, *args: object) -> None:
+        at = time.monotonic()
+        if at - self._last < self.seconds:
+            self._held += 1
+            return
+        if self._held:
+            message += f" (and {self._held} more since the last such line)"
+        logger.warning(message, *args)
+        self._last, self._held = at, 0
 
 
 class WriterUnavailable(Unavailable):
@@ -101,6 +122,7 @@ class RemoteCommitter:
         self._connecting: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
+        self._unreachable = _Sparse()
 
     async def _link(self) -> _Link:
         loop = asyncio.get_running_loop()
@@ -124,7 +146,7 @@ class RemoteCommitter:
         try:
             link = await self._link()
         except (OSError, TimeoutError) as exc:
-            logger.warning("cannot reach the alert writer at %s: %s", self.path, exc)
+            self._unreachable.warning("cannot reach the alert writer at %s: %s", self.path, exc)
             return WriterUnavailable()
         return await link.submit(work, self.timeout)
 

@@ -35,6 +35,7 @@ from app.auth.dependencies import Admin, Member, Viewer
 from app.boards.dependencies import CardDep
 from app.core.db import SessionDep, pk
 from app.core.pagination import Cursor, Limit, Page
+from app.core.schemas import Id
 
 router = APIRouter(tags=["alerts"])
 # The ingest endpoints, apart: the app includes them first, as routes are matched in turn.
@@ -49,7 +50,7 @@ def list_integrations(
     session: SessionDep,
     _admin: Admin,
     base_url: BaseUrl,
-    board_id: int | None = None,
+    board_id: Id | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[IntegrationPublic]:
@@ -72,13 +73,13 @@ def create_integration(
     return service.with_token(integration, settings.base_url, token)
 
 
-@router.get("/integrations/{integration_id}", response_model=IntegrationPublic)
+@router.get("/integrations/{integration_id:int}", response_model=IntegrationPublic)
 def get_integration(integration: IntegrationDep, base_url: BaseUrl) -> IntegrationPublic:
     """Read an integration (admin); its token and HMAC secret are never shown again."""
     return service.public(integration, base_url)
 
 
-@router.patch("/integrations/{integration_id}", response_model=IntegrationPublic)
+@router.patch("/integrations/{integration_id:int}", response_model=IntegrationPublic)
 def update_integration(
     data: IntegrationUpdate, integration: IntegrationDep, session: SessionDep, settings: AppSettings
 ) -> IntegrationPublic:
@@ -89,7 +90,7 @@ def update_integration(
     return service.public(changed, settings.base_url)
 
 
-@router.post("/integrations/{integration_id}/rotate-token", response_model=IntegrationWithToken)
+@router.post("/integrations/{integration_id:int}/rotate-token", response_model=IntegrationWithToken)
 def rotate_token(
     integration: IntegrationDep, session: SessionDep, base_url: BaseUrl
 ) -> IntegrationWithToken:
@@ -98,7 +99,7 @@ def rotate_token(
     return service.with_token(integration, base_url, token)
 
 
-@router.delete("/integrations/{integration_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/integrations/{integration_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_integration(integration: IntegrationDep, session: SessionDep) -> None:
     """Delete an integration and its alert history (admin); its cards stay."""
     service.delete_integration(session, integration=integration)
@@ -128,19 +129,19 @@ async def ingest_pagerduty(request: Request) -> JSONResponse:
 
 
 @ingest_router.post(
-    "/ingest/{integration_id}",
+    "/ingest/{integration_id:int}",
     response_model=IngestAccepted,
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=_INTEGRATION_TOKEN,
 )
-async def ingest_alerts(integration_id: int, request: Request) -> JSONResponse:
+async def ingest_alerts(integration_id: Id, request: Request) -> JSONResponse:
     """Take alerts in the integration's format; 202 once they are on disk."""
     # The pipeline is read here, not as a dependency: each dependency costs every request.
     result = await receive(request, integration_id=integration_id, pipeline=get_pipeline(request))
     return _accepted(result)
 
 
-_HEARTBEAT = "/ingest/{integration_id}/heartbeat"
+_HEARTBEAT = "/ingest/{integration_id:int}/heartbeat"
 
 
 # One route per method: a route with two methods gives both the same OpenAPI operation id.
@@ -182,8 +183,8 @@ def _window_page(
 def list_windows(
     session: SessionDep,
     _user: Viewer,
-    integration_id: int | None = None,
-    board_id: int | None = None,
+    integration_id: Id | None = None,
+    board_id: Id | None = None,
     running: bool | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -213,13 +214,13 @@ def create_window(
     return _window_page(session, [window])[0]
 
 
-@router.get("/maintenance-windows/{window_id}", response_model=MaintenanceWindowPublic)
+@router.get("/maintenance-windows/{window_id:int}", response_model=MaintenanceWindowPublic)
 def get_window(window: WindowDep, session: SessionDep) -> MaintenanceWindowPublic:
     """Read a maintenance window."""
     return _window_page(session, [window])[0]
 
 
-@router.patch("/maintenance-windows/{window_id}", response_model=MaintenanceWindowPublic)
+@router.patch("/maintenance-windows/{window_id:int}", response_model=MaintenanceWindowPublic)
 def update_window(
     data: MaintenanceWindowUpdate, window: WindowDep, session: SessionDep, _user: Member
 ) -> MaintenanceWindowPublic:
@@ -228,7 +229,7 @@ def update_window(
     return _window_page(session, [changed])[0]
 
 
-@router.delete("/maintenance-windows/{window_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/maintenance-windows/{window_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_window(window: WindowDep, session: SessionDep, _user: Member) -> None:
     """Delete a maintenance window (member); what it suppressed stays stored."""
     maintenance.delete_window(session, window=window)
@@ -237,7 +238,7 @@ def delete_window(window: WindowDep, session: SessionDep, _user: Member) -> None
 # --- a card's alerts --------------------------------------------------------------------
 
 
-@router.get("/cards/{card_id}/alerts", response_model=Page[AlertSignalPublic])
+@router.get("/cards/{card_id:int}/alerts", response_model=Page[AlertSignalPublic])
 def list_card_alerts(
     card: CardDep, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[AlertSignalPublic]:

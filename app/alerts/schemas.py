@@ -12,11 +12,7 @@ from app.alerts.models import IntegrationKind
 from app.alerts.sources.generic import FIELDS, MAPPING_KEYS
 from app.boards.models import Priority
 from app.core.clock import AwareUTC
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+from app.core.schemas import Id, Patch, StrictModel
 
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s].*$")]
 Seconds = Annotated[int, Field(ge=60, le=30 * 86_400)]
@@ -56,9 +52,9 @@ SeverityMap = Annotated[dict[Annotated[str, Field(max_length=64)], Priority], Fi
 class IntegrationCreate(StrictModel):
     name: Name
     kind: IntegrationKind
-    board_id: int
-    column_id: int | None = Field(default=None, description="Default: the board's first column.")
-    resolve_column_id: int | None = Field(
+    board_id: Id
+    column_id: Id | None = Field(default=None, description="Default: the board's first column.")
+    resolve_column_id: Id | None = Field(
         default=None, description="Move a card here when its alert resolves; default: stay."
     )
     severity_map: SeverityMap = {}
@@ -76,13 +72,25 @@ class IntegrationCreate(StrictModel):
     _severity = field_validator("severity_map")(_lower_keys)
 
 
-class IntegrationUpdate(StrictModel):
+class IntegrationUpdate(Patch):
     """Fields left out stay as they are; ``null`` clears the optional ones."""
 
+    clearable = frozenset(
+        {
+            "column_id",
+            "resolve_column_id",
+            "stale_timeout_seconds",
+            "field_mapping",
+            "hmac_secret",
+            "max_body_bytes",
+            "heartbeat_interval_seconds",
+        }
+    )
+
     name: Name | None = None
-    board_id: int | None = None
-    column_id: int | None = None
-    resolve_column_id: int | None = None
+    board_id: Id | None = None
+    column_id: Id | None = None
+    resolve_column_id: Id | None = None
     severity_map: SeverityMap | None = None
     default_priority: Priority | None = None
     stale_timeout_seconds: Seconds | None = None
@@ -143,7 +151,7 @@ class PagerDutyAccepted(IngestAccepted):
 class HeartbeatAccepted(BaseModel):
     received_at: datetime
     next_expected_by: datetime | None
-    resolved_card_id: int | None = None
+    resolved_card_id: Id | None = None
 
 
 class AlertPayloadPublic(BaseModel):
@@ -191,14 +199,14 @@ class Matcher(StrictModel):
 
 class MaintenanceWindowCreate(StrictModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    integration_id: int | None = None
-    board_id: int | None = None
+    integration_id: Id | None = None
+    board_id: Id | None = None
     matchers: Annotated[list[Matcher], Field(max_length=50)] = []
     starts_at: AwareUTC | None = Field(default=None, description="Default: now.")
     ends_at: AwareUTC
 
 
-class MaintenanceWindowUpdate(StrictModel):
+class MaintenanceWindowUpdate(Patch):
     name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
     matchers: Annotated[list[Matcher] | None, Field(max_length=50)] = None
     starts_at: AwareUTC | None = None

@@ -26,7 +26,9 @@ logger = logging.getLogger("firelane.alerts.serving")
 
 WRITER_SOCKET_ENV = "FIRELANE_ALERTS_WRITER_SOCKET"
 # The writer is started again after a crash, at most this often.
-_RESTART_SECONDS = 1.0
+# A writer that dies is started again at once; one that keeps dying, less and less often.
+_RESTART_SECONDS = (0.0, 0.5, 1.0, 2.0, 5.0)
+_STEADY_SECONDS = 30.0  # a writer up this long starts the count again
 
 
 def answers(path: str) -> bool:
@@ -77,26 +79,34 @@ class WriterProcess:
         self._watcher.start()
 
     def _watch(self) -> None:
+        crashes = 0
+        started = time.monotonic()
         while not self._stopping.is_set():
             process = self._process
             assert process is not None
-            try:
-                code = process.wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                continue
+            code = process.wait()  # stop() ends it, which ends this wait
             if self._stopping.is_set():
                 return
+            crashes = 0 if time.monotonic() - started > _STEADY_SECONDS else crashes + 1
+            delay = _RESTART_SECONDS[min(crashes, len(_RESTART_SECONDS)) - 1] if crashes else 0.0
             logger.error("the ingest writer exited (code %s); starting it again", code)
-            self._stopping.wait(_RESTART_SECONDS)
+            self._stopping.wait(delay)
             if not self._stopping.is_set():
+                started = time.monotonic()
                 self._process = self._spawn()
 
     def stop(self, *, timeout: float = 10.0) -> None:
         """Stop the writer (it finishes the batch in hand) and remove its socket."""
         self._stopping.set()
+        self._end(self._process, timeout)  # which ends the watcher's wait
         if self._watcher is not None:
             self._watcher.join()
-        process = self._process
+        self._end(self._process, timeout)  # one the watcher started meanwhile
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self._dir)
+
+    @staticmethod
+    def _end(process: subprocess.Popen[bytes] | None, timeout: float) -> None:
         if process is not None and process.poll() is None:
             process.terminate()
             try:
@@ -104,5 +114,3 @@ class WriterProcess:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        with contextlib.suppress(OSError):
-            shutil.rmtree(self._dir)

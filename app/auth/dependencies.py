@@ -13,6 +13,7 @@ from app.auth.exceptions import CsrfFailed, UserNotFound
 from app.auth.models import Role, User
 from app.core.db import SAFE_METHODS, SessionDep, get_database
 from app.core.errors import Forbidden, NotAuthenticated
+from app.core.schemas import Id
 
 SESSION_COOKIE = "firelane_session"
 CSRF_COOKIE = "firelane_csrf"
@@ -102,7 +103,7 @@ Member = Annotated[User, Depends(require_role(Role.member))]
 Admin = Annotated[User, Depends(require_role(Role.admin))]
 
 
-def get_user_or_404(user_id: int, session: SessionDep, _admin: Admin) -> User:
+def get_user_or_404(user_id: Id, session: SessionDep, _user: Viewer) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise UserNotFound()

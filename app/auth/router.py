@@ -28,6 +28,7 @@ from app.auth.schemas import (
 from app.auth.throttle import LoginThrottle
 from app.core.db import SessionDep
 from app.core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.core.schemas import Id
 
 router = APIRouter(tags=["auth"])
 
@@ -99,14 +100,14 @@ def create_user(data: UserCreate, session: SessionDep, _admin: Admin) -> User:
     return service.create_user(session, data=data)
 
 
-@router.get("/users/{user_id}", response_model=UserPublic)
+@router.get("/users/{user_id:int}", response_model=UserPublic)
 def get_user(user: UserDep) -> User:
-    """Read one user (admin)."""
+    """Read one user (every role, as in the list: who can be assigned)."""
     return user
 
 
-@router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(data: UserUpdate, user: UserDep, session: SessionDep) -> User:
+@router.patch("/users/{user_id:int}", response_model=UserPublic)
+def update_user(data: UserUpdate, user: UserDep, session: SessionDep, _admin: Admin) -> User:
     """Change a user's role, activity or password (admin)."""
     return service.update_user(session, user=user, data=data)
 
@@ -142,8 +143,8 @@ def create_token(data: TokenCreate, session: SessionDep, user: CurrentUser) -> T
     return TokenCreated(**TokenPublic.model_validate(token).model_dump(), token=secret)
 
 
-@router.delete("/tokens/{token_id}", response_model=TokenPublic)
-def revoke_token(token_id: int, session: SessionDep, user: CurrentUser) -> ApiToken:
+@router.delete("/tokens/{token_id:int}", response_model=TokenPublic)
+def revoke_token(token_id: Id, session: SessionDep, user: CurrentUser) -> ApiToken:
     """Revoke one of your tokens (admins may revoke anyone's)."""
     owner = None if user.role == "admin" else user
     token = service.get_token(session, token_id=token_id, owner=owner)

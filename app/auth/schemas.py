@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.models import Role
-from app.core.schemas import StrictModel
+from app.core.schemas import Patch, StrictModel
 
 UserName = Annotated[
     str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
@@ -22,7 +22,7 @@ class UserCreate(StrictModel):
     password: Password | None = None
 
 
-class UserUpdate(StrictModel):
+class UserUpdate(Patch):
     role: Role | None = None
     is_active: bool | None = None
     password: Password | None = None

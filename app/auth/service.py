@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -47,12 +46,15 @@ def create_user(session: Session, *, data: UserCreate) -> User:
 
 
 def _active_admins(session: Session) -> int:
+    """Count the active admins, locking their rows until the commit: two admins demoting
+    each other at once on PostgreSQL both saw two admins before (SQLite's write lock
+    already serialised them)."""
     query = (
-        select(func.count())
-        .select_from(User)
+        select(User.id)
         .where(User.role == Role.admin, col(User.is_active).is_(True))
+        .with_for_update()
     )
-    return session.exec(query).one()
+    return len(list(session.exec(query)))
 
 
 def update_user(session: Session, *, user: User, data: UserUpdate) -> User:

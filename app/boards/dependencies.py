@@ -12,16 +12,17 @@ from app.boards import service
 from app.boards.cards import get_card
 from app.boards.models import Board, BoardColumn, Card
 from app.core.db import SessionDep, get_database, pk
+from app.core.schemas import Id
 
 
-def get_board_or_404(board_id: int, session: SessionDep, _user: Viewer) -> Board:
+def get_board_or_404(board_id: Id, session: SessionDep, _user: Viewer) -> Board:
     return service.get_board(session, board_id)
 
 
 BoardDep = Annotated[Board, Depends(get_board_or_404)]
 
 
-def get_streamed_board(board_id: int, request: Request) -> Board:
+def get_streamed_board(board_id: Id, request: Request) -> Board:
     """Authenticate and load the board in a session closed before the stream starts.
 
     A stream lasts minutes: the request's own session would hold a pooled connection (and,
@@ -35,14 +36,14 @@ def get_streamed_board(board_id: int, request: Request) -> Board:
 StreamedBoard = Annotated[Board, Depends(get_streamed_board)]
 
 
-def get_column_or_404(board: BoardDep, column_id: int, session: SessionDep) -> BoardColumn:
+def get_column_or_404(board: BoardDep, column_id: Id, session: SessionDep) -> BoardColumn:
     return service.get_column(session, board_id=pk(board), column_id=column_id)
 
 
 ColumnDep = Annotated[BoardColumn, Depends(get_column_or_404)]
 
 
-def get_card_or_404(card_id: int, session: SessionDep, _user: Viewer) -> Card:
+def get_card_or_404(card_id: Id, session: SessionDep, _user: Viewer) -> Card:
     return get_card(session, card_id)
 
 

@@ -33,6 +33,7 @@ from app.boards.schemas import (
 )
 from app.core.db import SessionDep, pk
 from app.core.pagination import Cursor, Limit, Page
+from app.core.schemas import MAX_ID, Id
 
 router = APIRouter(tags=["boards"])
 
@@ -61,7 +62,7 @@ def create_board(data: BoardCreate, session: SessionDep, _admin: Admin) -> Board
     return BoardPublic.model_validate(service.create_board(session, data=data))
 
 
-@router.get("/boards/{board_id}", response_model=BoardDetail)
+@router.get("/boards/{board_id:int}", response_model=BoardDetail)
 def get_board(
     board: BoardDep,
     session: SessionDep,
@@ -71,7 +72,7 @@ def get_board(
     return queries.board_detail(session, board=board, cards_per_column=cards_per_column)
 
 
-@router.patch("/boards/{board_id}", response_model=BoardPublic)
+@router.patch("/boards/{board_id:int}", response_model=BoardPublic)
 def update_board(
     data: BoardUpdate, board: BoardDep, session: SessionDep, _admin: Admin
 ) -> BoardPublic:
@@ -79,14 +80,14 @@ def update_board(
     return BoardPublic.model_validate(service.update_board(session, board=board, data=data))
 
 
-@router.delete("/boards/{board_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/boards/{board_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_board(board: BoardDep, session: SessionDep, _admin: Admin) -> None:
     """Delete a board with all its cards and history (admin)."""
     service.delete_board(session, board=board)
 
 
 @router.get(
-    "/boards/{board_id}/stream",
+    "/boards/{board_id:int}/stream",
     response_class=Response,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
 )
@@ -103,7 +104,7 @@ def stream_board(
 # --- columns -------------------------------------------------------------------------
 
 
-@router.get("/boards/{board_id}/columns", response_model=Page[ColumnPublic])
+@router.get("/boards/{board_id:int}/columns", response_model=Page[ColumnPublic])
 def list_columns(board: BoardDep, session: SessionDep) -> Page[ColumnPublic]:
     """List a board's columns in order (a board has few; one page holds them all)."""
     columns = service.list_columns(session, board_id=pk(board))
@@ -111,7 +112,9 @@ def list_columns(board: BoardDep, session: SessionDep) -> Page[ColumnPublic]:
 
 
 @router.post(
-    "/boards/{board_id}/columns", response_model=ColumnPublic, status_code=status.HTTP_201_CREATED
+    "/boards/{board_id:int}/columns",
+    response_model=ColumnPublic,
+    status_code=status.HTTP_201_CREATED,
 )
 def create_column(
     data: ColumnCreate, board: BoardDep, session: SessionDep, _admin: Admin
@@ -120,7 +123,7 @@ def create_column(
     return service.create_column(session, board=board, data=data)
 
 
-@router.patch("/boards/{board_id}/columns/{column_id}", response_model=ColumnPublic)
+@router.patch("/boards/{board_id:int}/columns/{column_id:int}", response_model=ColumnPublic)
 def update_column(
     data: ColumnUpdate, column: ColumnDep, session: SessionDep, _admin: Admin
 ) -> BoardColumn:
@@ -128,7 +131,9 @@ def update_column(
     return service.update_column(session, column=column, data=data)
 
 
-@router.delete("/boards/{board_id}/columns/{column_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/boards/{board_id:int}/columns/{column_id:int}", status_code=status.HTTP_204_NO_CONTENT
+)
 def delete_column(column: ColumnDep, session: SessionDep, _admin: Admin) -> None:
     """Delete an empty column (admin)."""
     service.delete_column(session, column=column)
@@ -138,7 +143,7 @@ def delete_column(column: ColumnDep, session: SessionDep, _admin: Admin) -> None
 
 
 def card_filters(
-    column_id: int | None = None,
+    column_id: Id | None = None,
     kind: CardKind | None = None,
     status: CardStatus | None = None,
     label: Text = None,
@@ -167,7 +172,7 @@ def list_cards(
     session: SessionDep,
     _user: Viewer,
     filters: Filters,
-    board_id: int | None = None,
+    board_id: Id | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[CardPublic]:
@@ -175,7 +180,7 @@ def list_cards(
     return _card_page(session, replace(filters, board_id=board_id), limit, cursor)
 
 
-@router.get("/boards/{board_id}/cards", response_model=Page[CardPublic])
+@router.get("/boards/{board_id:int}/cards", response_model=Page[CardPublic])
 def list_board_cards(
     board: BoardDep, session: SessionDep, filters: Filters, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[CardPublic]:
@@ -184,7 +189,7 @@ def list_board_cards(
 
 
 @router.post(
-    "/boards/{board_id}/cards", response_model=CardWritten, status_code=status.HTTP_201_CREATED
+    "/boards/{board_id:int}/cards", response_model=CardWritten, status_code=status.HTTP_201_CREATED
 )
 def create_card(
     data: CardCreate, board: BoardDep, session: SessionDep, user: Member
@@ -193,25 +198,25 @@ def create_card(
     return _written(*cards.create_card(session, board=board, data=data, actor=user))
 
 
-@router.get("/cards/{card_id}", response_model=CardPublic)
+@router.get("/cards/{card_id:int}", response_model=CardPublic)
 def get_card(card: CardDep) -> Card:
     """Read a card."""
     return card
 
 
-@router.patch("/cards/{card_id}", response_model=CardWritten)
+@router.patch("/cards/{card_id:int}", response_model=CardWritten)
 def update_card(data: CardUpdate, card: CardDep, session: SessionDep, user: Member) -> CardWritten:
     """Change a card (member); 409 version_conflict if it changed since you read it."""
     return _written(*cards.update_card(session, card=card, data=data, actor=user))
 
 
-@router.post("/cards/{card_id}/move", response_model=CardWritten)
+@router.post("/cards/{card_id:int}/move", response_model=CardWritten)
 def move_card(data: CardMove, card: CardDep, session: SessionDep, user: Member) -> CardWritten:
     """Move a card after/before another card or to the top/bottom of a column (member)."""
     return _written(*cards.move_card(session, card=card, data=data, actor=user))
 
 
-@router.get("/cards/{card_id}/events", response_model=Page[CardEventPublic])
+@router.get("/cards/{card_id:int}/events", response_model=Page[CardEventPublic])
 def list_card_events(
     card: CardDep, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[CardEventPublic]:
@@ -220,7 +225,7 @@ def list_card_events(
     return Page(items=[CardEventPublic.model_validate(e) for e in rows], next_cursor=next_cursor)
 
 
-@router.get("/cards/{card_id}/comments", response_model=Page[CommentPublic])
+@router.get("/cards/{card_id:int}/comments", response_model=Page[CommentPublic])
 def list_comments(
     card: CardDep, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[CommentPublic]:
@@ -230,7 +235,9 @@ def list_comments(
 
 
 @router.post(
-    "/cards/{card_id}/comments", response_model=CommentPublic, status_code=status.HTTP_201_CREATED
+    "/cards/{card_id:int}/comments",
+    response_model=CommentPublic,
+    status_code=status.HTTP_201_CREATED,
 )
 def add_comment(data: CommentCreate, card: CardDep, session: SessionDep, user: Member) -> Comment:
     """Comment on a card (member)."""
@@ -238,7 +245,7 @@ def add_comment(data: CommentCreate, card: CardDep, session: SessionDep, user: M
 
 
 @router.post(
-    "/cards/{card_id}/checklist", response_model=CardPublic, status_code=status.HTTP_201_CREATED
+    "/cards/{card_id:int}/checklist", response_model=CardPublic, status_code=status.HTTP_201_CREATED
 )
 def add_checklist_item(
     data: ChecklistItemCreate, card: CardDep, session: SessionDep, user: Member
@@ -247,21 +254,21 @@ def add_checklist_item(
     return checklist.add_item(session, card=card, data=data, actor=user)
 
 
-@router.patch("/cards/{card_id}/checklist/{item_id}", response_model=CardPublic)
+@router.patch("/cards/{card_id:int}/checklist/{item_id:int}", response_model=CardPublic)
 def update_checklist_item(
-    item_id: int, data: ChecklistItemUpdate, card: CardDep, session: SessionDep, user: Member
+    item_id: Id, data: ChecklistItemUpdate, card: CardDep, session: SessionDep, user: Member
 ) -> Card:
     """Tick, untick or reword a checklist item (member); answers the card."""
     return checklist.update_item(session, card=card, item_id=item_id, data=data, actor=user)
 
 
-@router.delete("/cards/{card_id}/checklist/{item_id}", response_model=CardPublic)
+@router.delete("/cards/{card_id:int}/checklist/{item_id:int}", response_model=CardPublic)
 def remove_checklist_item(
-    item_id: int,
+    item_id: Id,
     card: CardDep,
     session: SessionDep,
     user: Member,
-    version: Annotated[int, Query(ge=1, description="The card version you read.")],
+    version: Annotated[int, Query(ge=1, le=MAX_ID, description="The card version you read.")],
 ) -> Card:
     """Remove a checklist item (member); answers the card."""
     return checklist.remove_item(session, card=card, item_id=item_id, version=version, actor=user)

@@ -9,14 +9,16 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from app.boards.models import CardKind, CardStatus, Priority, WipMode
 from app.core.clock import AwareUTC
-from app.core.schemas import StrictModel
+from app.core.schemas import MAX_ID, Id, Patch, StrictModel
 
 Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Label = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s,]+$")]
 Labels = Annotated[list[Label], Field(max_length=20)]
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 Description = Annotated[str, Field(max_length=100_000)]
-Version = Annotated[int, Field(ge=1, description="The card version you read; 409 if stale.")]
+Version = Annotated[
+    int, Field(ge=1, le=MAX_ID, description="The card version you read; 409 if stale.")
+]
 Position = Literal["top", "bottom"]
 Minutes = Annotated[int, Field(ge=0, le=10_000_000)]
 CandidateKey = Annotated[
@@ -52,7 +54,9 @@ class ColumnCreate(StrictModel):
     is_done: bool = False
 
 
-class ColumnUpdate(StrictModel):
+class ColumnUpdate(Patch):
+    clearable = frozenset({"wip_limit"})
+
     name: Annotated[str | None, Field(min_length=1, max_length=80)] = None
     position: Annotated[int | None, Field(ge=0, le=1000)] = None
     wip_limit: Annotated[int | None, Field(ge=1, le=100_000)] = None
@@ -82,7 +86,7 @@ class BoardCreate(StrictModel):
     columns: Annotated[list[ColumnCreate] | None, Field(min_length=1, max_length=50)] = None
 
 
-class BoardUpdate(StrictModel):
+class BoardUpdate(Patch):
     name: Annotated[str | None, Field(min_length=1, max_length=120)] = None
     description: Description | None = None
 
@@ -119,7 +123,7 @@ class ChecklistItemCreate(StrictModel):
     version: Version
 
 
-class ChecklistItemUpdate(StrictModel):
+class ChecklistItemUpdate(Patch):
     """Tick or untick an item, or reword it; the card's version guards the write."""
 
     version: Version
@@ -137,7 +141,7 @@ class CardLinkPublic(BaseModel):
 class CardCreate(StrictModel):
     title: Title
     description: Description = ""
-    column_id: int | None = Field(default=None, description="Defaults to the first column.")
+    column_id: Id | None = Field(default=None, description="Defaults to the first column.")
     position: Position = "bottom"
     kind: CardKind = CardKind.project
     priority: Priority = Priority.medium
@@ -157,8 +161,10 @@ class CardCreate(StrictModel):
     _automates = field_validator("automates")(_unique_keys)
 
 
-class CardUpdate(StrictModel):
+class CardUpdate(Patch):
     """Fields left out stay as they are; ``null`` clears assignee, due date and estimate."""
+
+    clearable = frozenset({"assignee", "due_at", "estimate_minutes"})
 
     version: Version
     title: Title | None = None
@@ -181,9 +187,9 @@ class CardMove(StrictModel):
     """Where a card goes: a column and one of after/before a card, or top/bottom."""
 
     version: Version
-    column_id: int | None = Field(default=None, description="Defaults to the card's column.")
-    after_card_id: int | None = None
-    before_card_id: int | None = None
+    column_id: Id | None = Field(default=None, description="Defaults to the card's column.")
+    after_card_id: Id | None = None
+    before_card_id: Id | None = None
     position: Position | None = None
 
     @model_validator(mode="after")

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     login_attempts: int = Field(default=10, ge=1)
     login_attempts_per_address: int = Field(default=50, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    # Addresses (or networks, comma-separated) of reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; from anyone else these headers are ignored.
+    trusted_proxies: str = ""
     # Browser cookies carry the Secure flag unless the base URL is plain http.
     cookie_secure: bool | None = None
     sql_echo: bool = False

@@ -20,13 +20,16 @@ Domain packages subclass these in their ``exceptions.py`` with their own codes.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 logger = logging.getLogger("firelane.errors")
 
@@ -107,6 +110,10 @@ class InvalidInput(AppError):
     code = "invalid_input"
     message = "A value in the request is not acceptable."
 
+    def body(self) -> dict[str, Any]:
+        # Every 422 names the fields at fault; a rule across fields names none.
+        return {"fields": [], **super().body()}
+
 
 class Unavailable(AppError):
     status_code = 503
@@ -117,6 +124,42 @@ class Unavailable(AppError):
 class InvalidCursor(BadRequest):
     code = "invalid_cursor"
     message = "The cursor is not one this list handed out."
+
+
+class ErrorBody(BaseModel):
+    """Every error answer; some add fields of their own (e.g. 409 version_conflict: current)."""
+
+    error: str = Field(description="A stable code, e.g. card_not_found.")
+    detail: str = Field(description="A sentence for people.")
+
+
+class FieldError(BaseModel):
+    loc: str = Field(description="Where: a dotted path such as body.title or query.limit.")
+    msg: str
+
+
+class InvalidBody(ErrorBody):
+    """A 422: the request is well-formed but a value is not acceptable."""
+
+    fields: list[FieldError] = Field(description="The values at fault, when the error has any.")
+
+
+_ANSWERS = {
+    400: "Malformed: invalid JSON, JSON nested too deep, a NUL in the URL, a bad cursor.",
+    401: "No or wrong credentials.",
+    403: "The role does not allow this, or a cookie session's write without its CSRF token.",
+    404: "No such resource.",
+    409: "The state changed or a rule forbids it (a stale version, a WIP limit, the last admin).",
+    413: "The body is larger than this server accepts.",
+    422: "A value is not acceptable; fields says which.",
+    429: "Too many requests; Retry-After says when to try again.",
+    503: "The store (or the ingest writer) is busy or unreachable; retry shortly.",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": InvalidBody if status == 422 else ErrorBody, "description": description}
+    for status, description in _ANSWERS.items()
+}
+"""The error answers every operation declares in the OpenAPI, in the one error shape."""
 
 
 def error_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
@@ -152,6 +195,27 @@ _HTTP_CODES = {
 }
 
 
+_ID = re.compile(r"\{(\w+_id)\}")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the OpenAPI lists for the request's path (Starlette names only the
+    first route's, and FastAPI makes a route per method)."""
+    table: list[tuple[re.Pattern[str], list[str]]] | None = getattr(
+        request.app.state, "allowed_methods", None
+    )
+    if table is None:
+        paths: dict[str, dict[str, Any]] = request.app.openapi()["paths"]
+        # Ids in paths are digits (``{card_id:int}`` in the routes; the OpenAPI drops ":int").
+        table = [
+            (compile_path(_ID.sub(r"{\1:int}", path))[0], [m.upper() for m in ops])
+            for path, ops in paths.items()
+        ]
+        request.app.state.allowed_methods = table
+    path = request.scope["path"]
+    return ", ".join(sorted({m for regex, methods in table if regex.match(path) for m in methods}))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error, expected or not, in the one JSON shape."""
 
@@ -167,12 +231,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return _validation_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and detail == "Not Found":
             detail = "No such resource."
-        return error_response(exc.status_code, code, detail)
+        response = error_response(exc.status_code, code, detail)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        if exc.status_code == 405:
+            response.headers["Allow"] = _allowed_methods(request)
+        return response
 
     @app.exception_handler(OperationalError)
     async def _store(_request: Request, exc: OperationalError) -> JSONResponse:

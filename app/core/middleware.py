@@ -1,34 +1,59 @@
-"""ASGI middleware: body size limit and request metrics, both cheap on the hot path."""
+"""ASGI middleware: request limits and request metrics, both cheap on the hot path."""
 
 from __future__ import annotations
 
-import json
+import re
 import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.errors import PayloadTooLarge, error_response
 
-async def _reject_too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {"error": "payload_too_large", "detail": f"The body exceeds {limit} bytes."}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+# Deeper JSON is refused before any parser sees it: Python's parser overflows its stack
+# at ~1,000 levels, orjson refuses to write more than 255, and no payload needs 64.
+MAX_JSON_DEPTH = 64
+# A JSON string (escapes included), or a bracket outside strings.
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
-class BodyLimit:
-    """Answer 413 to bodies over ``limit`` bytes, declared or streamed, before routes see them.
+def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``body`` nests arrays and objects more than ``limit`` deep (if it is JSON).
 
-    A body without a Content-Length (chunked) is read here up to the limit and handed on
-    whole, so an over-long stream is refused before any route starts on it.
+    Cheap for the usual body: fewer opening brackets than the limit cannot nest deeper.
+    """
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for match in _JSON_TOKENS.finditer(body):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+async def _refuse(
+    scope: Scope, receive: Receive, send: Send, status: int, code: str, detail: str
+) -> None:
+    response = error_response(status, code, detail)
+    response.headers["connection"] = "close"
+    await response(scope, receive, send)
+
+
+class RequestLimits:
+    """Refuse what no route should start on, before any route sees it, for every route:
+
+    - a NUL character in the path or query (400 ``invalid_url``: no store holds one);
+    - a body over ``limit`` bytes, declared or streamed (413 ``payload_too_large``);
+    - a body nesting JSON arrays and objects deeper than ``MAX_JSON_DEPTH`` (400
+      ``json_too_deep``), whatever its content type.
+
+    The body is read here (up to the limit) and handed on whole.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
@@ -39,6 +64,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if "\x00" in scope["path"] or b"%00" in scope["query_string"]:
+            detail = "The URL holds a NUL character (%00)."
+            await _refuse(scope, receive, send, 400, "invalid_url", detail)
+            return
         declared: int | None = None
         for name, value in scope["headers"]:
             if name == b"content-length":
@@ -46,13 +75,11 @@ class BodyLimit:
                     declared = int(value)
                 except ValueError:
                     declared = None
-        if declared is not None:
-            if declared > self.limit:
-                await _reject_too_large(send, self.limit)
-                return
-            await self.app(scope, receive, send)
+        too_large = f"The body exceeds {self.limit} bytes."
+        if declared is not None and declared > self.limit:
+            await _refuse(scope, receive, send, 413, PayloadTooLarge.code, too_large)
             return
-        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if declared == 0 or (declared is None and scope["method"] in ("GET", "HEAD", "OPTIONS")):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -64,18 +91,23 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                await _reject_too_large(send, self.limit)
+                await _refuse(scope, receive, send, 413, PayloadTooLarge.code, too_large)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
+        body = b"".join(chunks)
+        if json_too_deep(body):
+            detail = f"The body nests JSON more than {MAX_JSON_DEPTH} levels deep."
+            await _refuse(scope, receive, send, 400, "json_too_deep", detail)
+            return
         replayed = False
 
         async def replay() -> Message:
             nonlocal replayed
             if not replayed:
                 replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
         await self.app(scope, replay, send)
@@ -118,7 +150,8 @@ class Metrics:
             await self.app(scope, receive, status_send)
         finally:
             route: Any = scope.get("route")
-            path = getattr(route, "path", None) or "unmatched"
+            # As the OpenAPI writes it: ``{card_id}``, not the route's ``{card_id:int}``.
+            path = (getattr(route, "path", None) or "unmatched").replace(":int}", "}")
             if self.api_prefix and scope["path"].startswith(self.api_prefix + "/"):
                 path = self.api_prefix + path
             self.requests.labels(scope["method"], path, str(status)).inc()

@@ -12,6 +12,7 @@ from fastapi import Query
 from pydantic import BaseModel
 
 from app.core.errors import InvalidCursor
+from app.core.schemas import MAX_ID, unstorable
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
 Cursor = Annotated[
@@ -46,6 +47,11 @@ def decode_cursor(cursor: str, kind: str, types: tuple[type, ...]) -> list[Any]:
     for value, expected in zip(values, types, strict=True):
         if type(value) is not expected:
             raise InvalidCursor()
+    # Made by hand: a value no store can compare with.
+    if unstorable(values) is not None or any(
+        type(value) is int and abs(value) > MAX_ID for value in values
+    ):
+        raise InvalidCursor()
     return values
 
 

@@ -50,6 +50,8 @@ class HooksSettings(BaseSettings):
     retention_days: int = 30
     # Longest Retry-After a receiver may ask for; longer answers are cut to this.
     max_retry_after_seconds: float = 86_400.0
+    # Let webhooks and rule web requests reach loopback and private addresses (see targets).
+    allow_private: bool = False
 
     @field_validator("retry_schedule")
     @classmethod

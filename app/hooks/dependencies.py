@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from app.auth.dependencies import Admin
 from app.core.db import SessionDep
+from app.core.schemas import Id
 from app.hooks import service
 from app.hooks.models import Delivery, Rule, Webhook
 
@@ -21,15 +22,15 @@ def secret_key(request: Request) -> str:
 SecretKey = Annotated[str, Depends(secret_key)]
 
 
-def get_webhook_or_404(webhook_id: int, session: SessionDep, _admin: Admin) -> Webhook:
+def get_webhook_or_404(webhook_id: Id, session: SessionDep, _admin: Admin) -> Webhook:
     return service.get_webhook(session, webhook_id)
 
 
-def get_rule_or_404(rule_id: int, session: SessionDep, _admin: Admin) -> Rule:
+def get_rule_or_404(rule_id: Id, session: SessionDep, _admin: Admin) -> Rule:
     return service.get_rule(session, rule_id)
 
 
-def get_delivery_or_404(delivery_id: int, session: SessionDep, _admin: Admin) -> Delivery:
+def get_delivery_or_404(delivery_id: Id, session: SessionDep, _admin: Admin) -> Delivery:
     return service.get_delivery(session, delivery_id)
 
 

@@ -28,6 +28,7 @@ from app.hooks import delivery, fanout, wakeup
 from app.hooks.config import HooksSettings, get_hooks_settings
 from app.hooks.delivery import Claimed, Result
 from app.hooks.signing import signature
+from app.hooks.targets import ForbiddenTarget, guarded_transport
 
 logger = logging.getLogger("firelane.hooks")
 
@@ -164,13 +165,17 @@ class DeliveryLoop:
         """This thread's HTTP client (each has its own keep-alive pool)."""
         client: httpx.Client | None = getattr(self._local, "client", None)
         if client is None:
+            limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+            transport = self._transport or guarded_transport(
+                allow_private=self.hooks.allow_private, limits=limits
+            )
             client = httpx.Client(
                 timeout=httpx.Timeout(self.hooks.timeout_seconds),
-                limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
+                limits=limits,
                 follow_redirects=False,
                 headers={"User-Agent": USER_AGENT},
                 cookies=_NoCookies(),
-                transport=self._transport,
+                transport=transport,
             )
             self._local.client = client
             with self._clients_lock:
@@ -202,6 +207,8 @@ class DeliveryLoop:
                     response_excerpt=excerpt,
                     retry_after=_retry_after(response.headers.get("retry-after"), now),
                 )
+        except ForbiddenTarget as exc:  # checked on every attempt: no retry reaches inside
+            return Result(item.id, now, elapsed(), error=f"forbidden target: {exc}", final=True)
         except httpx.TimeoutException as exc:
             error = f"timeout: {type(exc).__name__}"
         except httpx.UnsupportedProtocol as exc:

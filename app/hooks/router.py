@@ -7,6 +7,7 @@ from fastapi import APIRouter, status
 from app.auth.dependencies import Admin, Viewer
 from app.core.db import DatabaseDep, SessionDep
 from app.core.pagination import Cursor, Limit, Page
+from app.core.schemas import Id
 from app.hooks import service
 from app.hooks.catalogue import EVENT_TYPES
 from app.hooks.dependencies import DeliveryDep, RuleDep, SecretKey, WebhookDep
@@ -66,13 +67,13 @@ def list_webhooks(
     return Page(items=[WebhookPublic.model_validate(w) for w in rows], next_cursor=next_cursor)
 
 
-@router.get("/webhooks/{webhook_id}", response_model=WebhookPublic)
+@router.get("/webhooks/{webhook_id:int}", response_model=WebhookPublic)
 def get_webhook(webhook: WebhookDep) -> WebhookPublic:
     """Read a webhook (admin); its secret is never shown again."""
     return WebhookPublic.model_validate(webhook)
 
 
-@router.patch("/webhooks/{webhook_id}", response_model=WebhookPublic)
+@router.patch("/webhooks/{webhook_id:int}", response_model=WebhookPublic)
 def update_webhook(
     data: WebhookUpdate, webhook: WebhookDep, session: SessionDep, key: SecretKey
 ) -> WebhookPublic:
@@ -81,7 +82,7 @@ def update_webhook(
     return WebhookPublic.model_validate(updated)
 
 
-@router.post("/webhooks/{webhook_id}/secret", response_model=WebhookWithSecret)
+@router.post("/webhooks/{webhook_id:int}/secret", response_model=WebhookWithSecret)
 def rotate_webhook_secret(
     webhook: WebhookDep, session: SessionDep, key: SecretKey
 ) -> WebhookWithSecret:
@@ -90,7 +91,7 @@ def rotate_webhook_secret(
     return WebhookWithSecret(**WebhookPublic.model_validate(webhook).model_dump(), secret=secret)
 
 
-@router.delete("/webhooks/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/webhooks/{webhook_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_webhook(webhook: WebhookDep, session: SessionDep) -> None:
     """Delete a webhook with its delivery log (admin)."""
     service.delete_webhook(session, webhook=webhook)
@@ -104,8 +105,8 @@ def list_deliveries(
     session: SessionDep,
     db: DatabaseDep,
     _admin: Admin,
-    webhook_id: int | None = None,
-    rule_id: int | None = None,
+    webhook_id: Id | None = None,
+    rule_id: Id | None = None,
     status: DeliveryStatus | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -129,13 +130,13 @@ def _detail(session: SessionDep, delivery: DeliveryDep) -> DeliveryDetail:
     return DeliveryDetail(**public, url=delivery.url, method=delivery.method, body=body)
 
 
-@router.get("/deliveries/{delivery_id}", response_model=DeliveryDetail)
+@router.get("/deliveries/{delivery_id:int}", response_model=DeliveryDetail)
 def get_delivery(delivery: DeliveryDep, session: SessionDep) -> DeliveryDetail:
     """Read a delivery with the body it sends (admin)."""
     return _detail(session, delivery)
 
 
-@router.get("/deliveries/{delivery_id}/attempts", response_model=Page[AttemptPublic])
+@router.get("/deliveries/{delivery_id:int}/attempts", response_model=Page[AttemptPublic])
 def list_attempts(
     delivery: DeliveryDep, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[AttemptPublic]:
@@ -147,7 +148,7 @@ def list_attempts(
 
 
 @router.post(
-    "/deliveries/{delivery_id}/redeliver",
+    "/deliveries/{delivery_id:int}/redeliver",
     response_model=DeliveryDetail,
     status_code=status.HTTP_202_ACCEPTED,
 )
@@ -175,25 +176,25 @@ def list_rules(
     return Page(items=[service.rule_public(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/rules/{rule_id}", response_model=RulePublic)
+@router.get("/rules/{rule_id:int}", response_model=RulePublic)
 def get_rule(rule: RuleDep) -> RulePublic:
     """Read a rule (admin); web request headers and secrets are redacted."""
     return service.rule_public(rule)
 
 
-@router.patch("/rules/{rule_id}", response_model=RulePublic)
+@router.patch("/rules/{rule_id:int}", response_model=RulePublic)
 def update_rule(data: RuleUpdate, rule: RuleDep, session: SessionDep, key: SecretKey) -> RulePublic:
     """Change a rule (admin); ``actions`` replaces the whole list."""
     return service.rule_public(service.update_rule(session, rule=rule, data=data, secret_key=key))
 
 
-@router.delete("/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/rules/{rule_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_rule(rule: RuleDep, session: SessionDep) -> None:
     """Delete a rule and its run log (admin)."""
     service.delete_rule(session, rule=rule)
 
 
-@router.get("/rules/{rule_id}/runs", response_model=Page[RuleRunPublic])
+@router.get("/rules/{rule_id:int}/runs", response_model=Page[RuleRunPublic])
 def list_rule_runs(
     rule: RuleDep,
     session: SessionDep,

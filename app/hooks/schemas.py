@@ -8,18 +8,27 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from app.core.schemas import Id, Patch, StrictModel
 from app.hooks.catalogue import ALL, CardKindName, PriorityName, known
+from app.hooks.config import get_hooks_settings
 from app.hooks.models import DeliveryStatus, RunOutcome
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from app.hooks.targets import ForbiddenTarget, check_host
 
 
 def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError as exc:  # e.g. an unclosed [ in the host
+        raise ValueError(f"is not a URL: {exc}") from exc
+    if parts.scheme not in ("http", "https") or not host:
         raise ValueError("must be an absolute http:// or https:// URL")
+    try:
+        check_host(host, allow_private=get_hooks_settings().allow_private)
+    except ForbiddenTarget as exc:
+        raise ValueError(
+            f"must reach a public address: {exc} (FIRELANE_HOOKS_ALLOW_PRIVATE allows it)"
+        ) from exc
     return value
 
 
@@ -53,16 +62,18 @@ class WebhookCreate(StrictModel):
     secret: Secret | None = Field(
         default=None, description="The signing secret; one is generated if you leave it out."
     )
-    board_id: int | None = Field(default=None, description="Only this board's events.")
+    board_id: Id | None = Field(default=None, description="Only this board's events.")
     description: Annotated[str, Field(max_length=500)] = ""
     is_active: bool = True
 
 
-class WebhookUpdate(StrictModel):
+class WebhookUpdate(Patch):
+    clearable = frozenset({"board_id"})
+
     url: Url | None = None
     events: EventNames | None = None
     secret: Secret | None = Field(default=None, description="Replace the signing secret.")
-    board_id: int | None = None
+    board_id: Id | None = None
     description: Annotated[str | None, Field(max_length=500)] = None
     is_active: bool | None = None
 
@@ -93,10 +104,10 @@ class WebhookWithSecret(WebhookPublic):
 class RuleConditions(StrictModel):
     """All given conditions must hold; a list matches any of its values."""
 
-    board_id: int | None = None
-    column_id: int | None = Field(default=None, description="The card is in this column.")
-    from_column_id: int | None = None
-    to_column_id: int | None = None
+    board_id: Id | None = None
+    column_id: Id | None = Field(default=None, description="The card is in this column.")
+    from_column_id: Id | None = None
+    to_column_id: Id | None = None
     kind: Annotated[list[CardKindName] | None, Field(min_length=1)] = None
     label: Annotated[list[Label] | None, Field(min_length=1, max_length=20)] = None
     priority: Annotated[list[PriorityName] | None, Field(min_length=1)] = None
@@ -113,7 +124,7 @@ class RuleConditions(StrictModel):
 
 class MoveCard(StrictModel):
     type: Literal["move_card"]
-    column_id: int
+    column_id: Id
     position: Literal["top", "bottom"] = "top"
 
 
@@ -149,8 +160,8 @@ class CreateLinkedCard(StrictModel):
     kind: CardKindName = "automation"
     priority: PriorityName | None = None
     labels: Annotated[list[Label], Field(max_length=20)] = []
-    board_id: int | None = Field(default=None, description="Defaults to the event's board.")
-    column_id: int | None = Field(default=None, description="Defaults to the first column.")
+    board_id: Id | None = Field(default=None, description="Defaults to the event's board.")
+    column_id: Id | None = Field(default=None, description="Defaults to the first column.")
     link_kind: Annotated[str, Field(min_length=1, max_length=40)] = "automates"
     once: bool = Field(
         default=True, description="Skip if a card already links to this one with link_kind."
@@ -159,7 +170,7 @@ class CreateLinkedCard(StrictModel):
 
 class WebRequest(StrictModel):
     type: Literal["web_request"]
-    url: Annotated[str, Field(min_length=1, max_length=2048)]
+    url: Url
     method: Literal["POST", "PUT", "PATCH", "GET", "DELETE"] = "POST"
     headers: Annotated[dict[str, str], Field(max_length=20)] = Field(
         default={}, description=f"Stored encrypted; answered as {REDACTED!r}."
@@ -209,7 +220,7 @@ class RuleCreate(StrictModel):
         return _trigger(value)
 
 
-class RuleUpdate(StrictModel):
+class RuleUpdate(Patch):
     """Fields left out stay; ``actions`` replaces the list (a header sent as
     ``"********"`` keeps its stored value)."""
 

@@ -8,11 +8,12 @@ from fastapi import Depends, Request
 
 from app.auth.dependencies import Viewer
 from app.core.db import SessionDep
+from app.core.schemas import Id
 from app.schedules import service
 from app.schedules.models import Schedule
 
 
-def get_schedule_or_404(schedule_id: int, session: SessionDep, _user: Viewer) -> Schedule:
+def get_schedule_or_404(schedule_id: Id, session: SessionDep, _user: Viewer) -> Schedule:
     return service.get_schedule(session, schedule_id)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from app.auth.dependencies import Admin, Member, Viewer
 from app.core.db import SessionDep
 from app.core.pagination import Cursor, Limit, Page
+from app.core.schemas import Id
 from app.schedules import service
 from app.schedules.dependencies import DefaultTimezone, ScheduleDep
 from app.schedules.models import OccurrenceStatus, Schedule, ScheduleOccurrence
@@ -29,7 +30,7 @@ Count = Annotated[int, Query(ge=1, le=100, description="How many runs to list.")
 def list_schedules(
     session: SessionDep,
     _user: Viewer,
-    board_id: int | None = None,
+    board_id: Id | None = None,
     enabled: bool | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -61,13 +62,13 @@ def preview_draft(
     return service.preview_draft(session, data=data, default_timezone=default_timezone, count=count)
 
 
-@router.get("/{schedule_id}", response_model=SchedulePublic)
+@router.get("/{schedule_id:int}", response_model=SchedulePublic)
 def get_schedule(schedule: ScheduleDep) -> Schedule:
     """Read a schedule with its next run."""
     return schedule
 
 
-@router.patch("/{schedule_id}", response_model=SchedulePublic)
+@router.patch("/{schedule_id:int}", response_model=SchedulePublic)
 def update_schedule(
     data: ScheduleUpdate, schedule: ScheduleDep, session: SessionDep, _admin: Admin
 ) -> Schedule:
@@ -75,13 +76,13 @@ def update_schedule(
     return service.update_schedule(session, schedule=schedule, data=data)
 
 
-@router.delete("/{schedule_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{schedule_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_schedule(schedule: ScheduleDep, session: SessionDep, _admin: Admin) -> None:
     """Delete a schedule and its occurrence history (admin); its cards stay."""
     service.delete_schedule(session, schedule=schedule)
 
 
-@router.get("/{schedule_id}/preview", response_model=SchedulePreview)
+@router.get("/{schedule_id:int}/preview", response_model=SchedulePreview)
 def preview_schedule(
     schedule: ScheduleDep, session: SessionDep, count: Count = 10
 ) -> SchedulePreview:
@@ -90,26 +91,26 @@ def preview_schedule(
 
 
 @router.post(
-    "/{schedule_id}/run", response_model=OccurrencePublic, status_code=status.HTTP_201_CREATED
+    "/{schedule_id:int}/run", response_model=OccurrencePublic, status_code=status.HTTP_201_CREATED
 )
 def run_schedule(schedule: ScheduleDep, session: SessionDep, user: Member) -> ScheduleOccurrence:
     """Make one occurrence now (member), paused or not; the overlap policy applies."""
     return service.run_now(session, schedule=schedule, actor=user)
 
 
-@router.post("/{schedule_id}/pause", response_model=SchedulePublic)
+@router.post("/{schedule_id:int}/pause", response_model=SchedulePublic)
 def pause_schedule(schedule: ScheduleDep, session: SessionDep, _user: Member) -> Schedule:
     """Stop making cards until resumed (member)."""
     return service.set_enabled(session, schedule=schedule, enabled=False)
 
 
-@router.post("/{schedule_id}/resume", response_model=SchedulePublic)
+@router.post("/{schedule_id:int}/resume", response_model=SchedulePublic)
 def resume_schedule(schedule: ScheduleDep, session: SessionDep, _user: Member) -> Schedule:
     """Resume from the next run after now; the runs of the pause are not made up (member)."""
     return service.set_enabled(session, schedule=schedule, enabled=True)
 
 
-@router.get("/{schedule_id}/occurrences", response_model=Page[OccurrencePublic])
+@router.get("/{schedule_id:int}/occurrences", response_model=Page[OccurrencePublic])
 def list_occurrences(
     schedule: ScheduleDep,
     session: SessionDep,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.boards.models import Priority
 from app.boards.schemas import ChecklistText, Description, Labels, Title
 from app.core.clock import AwareUTC
-from app.core.schemas import StrictModel
+from app.core.schemas import Id, Patch, StrictModel
 from app.schedules.models import Automation, OccurrenceStatus, OccurrenceTrigger, Overlap
 
 Name = Annotated[str, Field(min_length=1, max_length=120)]
@@ -54,8 +54,8 @@ class ScheduleCreate(StrictModel):
     """A schedule: exactly one of ``cron`` and ``interval_minutes``."""
 
     name: Name
-    board_id: int
-    column_id: int | None = Field(default=None, description="Defaults to the first column.")
+    board_id: Id
+    column_id: Id | None = Field(default=None, description="Defaults to the first column.")
     cron: Cron | None = None
     interval_minutes: IntervalMinutes | None = None
     timezone: Timezone | None = Field(default=None, description="Defaults to FIRELANE_TIMEZONE.")
@@ -92,12 +92,14 @@ CLEARABLE = frozenset(
 )
 
 
-class ScheduleUpdate(StrictModel):
+class ScheduleUpdate(Patch):
     """Fields left out stay; setting ``cron`` clears ``interval_minutes`` and vice versa."""
 
+    clearable = CLEARABLE
+
     name: Name | None = None
-    board_id: int | None = None
-    column_id: int | None = None
+    board_id: Id | None = None
+    column_id: Id | None = None
     cron: Cron | None = None
     interval_minutes: IntervalMinutes | None = None
     timezone: Timezone | None = None
@@ -117,13 +119,6 @@ class ScheduleUpdate(StrictModel):
     estimate_minutes: Estimate | None = None
 
     _labels = field_validator("labels")(_unique_labels)
-
-    @model_validator(mode="after")
-    def _null_only_where_it_clears(self) -> ScheduleUpdate:
-        for field in sorted(self.model_fields_set - CLEARABLE):
-            if getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null; leave it out to keep it")
-        return self
 
 
 class SchedulePublic(BaseModel):

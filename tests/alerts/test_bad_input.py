@@ -119,10 +119,16 @@ def test_wrong_tokens_and_unknown_integrations_get_the_same_401(
         headers={"Authorization": f"Bearer {integration['token']}"},
     )
     bare = anon.post(f"/api/v1/ingest/{integration['id']}", json=payload)
-    for response in (wrong, crossed, unknown, bare):
+    bearer = {"Authorization": "Bearer fli_not-the-token"}
+    # Ids beyond 64 bits (or 5,000 digits) are unknown integrations too, not store errors.
+    huge = [
+        anon.post(f"/api/v1/ingest/{'9' * n}", json=payload, headers=bearer) for n in (20, 5000)
+    ]
+    beat = anon.get("/api/v1/ingest/99999999999999999999/heartbeat", headers=bearer)
+    for response in (wrong, crossed, unknown, bare, *huge, beat):
         assert response.status_code == 401
         assert response.json()["error"] == "invalid_integration_token"
-    assert wrong.json() == unknown.json() == crossed.json()
+    assert wrong.json() == unknown.json() == crossed.json() == huge[0].json() == huge[1].json()
     pd = {"routing_key": "nope", "event_action": "resolve", "dedup_key": "k"}
     assert anon.post("/api/v1/ingest/pagerduty/v2/enqueue", json=pd).status_code == 401
 
@@ -227,3 +233,28 @@ def test_grafana_signatures(anon: TestClient, make_integration: MakeIntegration)
     assert post(anon, integration, body, headers=stale).status_code == 401
     forged = {"X-Grafana-Alerting-Signature": grafana_signature("wrong-secret-0123456", body)}
     assert post(anon, integration, body, headers=forged).status_code == 401
+
+
+def test_nul_characters_are_stripped_from_alerts_on_both_backends(
+    anon: TestClient, admin: TestClient, make_integration: MakeIntegration
+) -> None:
+    integration = make_integration("generic")
+    payload = {
+        "title": "disk\u0000 full",
+        "key": "k\u0000",
+        "labels": {"host\u0000": "web\u00003", "n": 1},
+        "annotations": {"summary": "a\u0000b"},
+        "description": "out\u0000put",
+    }
+    text = json.dumps(payload).replace("\\\\u", "\\u").encode()
+    assert b"\\u0000" in text
+    response = post(anon, integration, text)
+    assert response.status_code == 202, response.text
+    (card_id,) = response.json()["cards"]
+    card = admin.get(f"/api/v1/cards/{card_id}").json()
+    assert card["title"] == "disk full"
+    assert card["description"].startswith("output")
+    assert card["alert"]["labels"] == {"host": "web3", "n": "1"}
+    assert card["alert"]["annotations"] == {"summary": "ab"}
+    raw = admin.get(f"/api/v1/cards/{card_id}/alerts").json()["items"][0]
+    assert "\x00" not in json.dumps(raw)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.auth import credentials
 from app.auth import service as auth_service
-from app.auth.models import Role
+from app.auth.dependencies import CSRF_HEADER, SESSION_COOKIE
+from app.auth.models import Role, UserSession
 from app.auth.schemas import UserCreate
+from app.core.clock import now
 from app.core.db import Database
-from tests.conftest import MakeClient
+from tests.conftest import TEST_SECRET, MakeClient
 
 OPEN = "open"
 # Ingestion authenticates with the integration's own token: user tokens get 401 there.
@@ -29,7 +34,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/auth/me"): ANY,
     ("GET", "/api/v1/users"): ANY,
     ("POST", "/api/v1/users"): ADMIN,
-    ("GET", "/api/v1/users/{user_id}"): ADMIN,
+    ("GET", "/api/v1/users/{user_id}"): ANY,
     ("PATCH", "/api/v1/users/{user_id}"): ADMIN,
     ("GET", "/api/v1/tokens"): ANY,
     ("POST", "/api/v1/tokens"): ANY,
@@ -128,7 +133,7 @@ def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
 
 
 @pytest.fixture
-def ids(admin: TestClient) -> dict[str, int]:
+def ids(admin: TestClient) -> dict[str, Any]:
     board = admin.post("/api/v1/boards", json={"name": "M", "slug": "m"}).json()
     column = admin.get(f"/api/v1/boards/{board['id']}/columns").json()["items"][0]
     card = admin.post(
@@ -169,6 +174,7 @@ def ids(admin: TestClient) -> dict[str, int]:
         "token_id": token["id"],
         "user_id": me["id"],
         "integration_id": integration["id"],
+        "integration_token": integration["token"],
         "window_id": window["id"],
         "schedule_id": schedule["id"],
         "webhook_id": webhook["id"],
@@ -177,7 +183,7 @@ def ids(admin: TestClient) -> dict[str, int]:
     }
 
 
-def _fill(path: str, ids: dict[str, int]) -> str:
+def _fill(path: str, ids: dict[str, Any]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: str(ids.get(m.group(1), 1)), path)
 
 
@@ -191,13 +197,29 @@ def _call(client: TestClient, method: str, path: str) -> int:
     return client.request(method, path, **kwargs).status_code
 
 
+def _expired_session(app: FastAPI, db: Database) -> TestClient:
+    """A client with the cookie (and CSRF token) of an admin's session that has expired."""
+    with db.session() as session:
+        user = auth_service.get_user_by_name(session, "root")
+        assert user is not None
+        secret = auth_service.start_session(session, user=user, days=1)
+        session.execute(sa.update(UserSession).values(expires_at=now() - timedelta(seconds=1)))
+        session.commit()
+    csrf = credentials.csrf_token(TEST_SECRET, secret)
+    client = TestClient(app, headers={CSRF_HEADER: csrf})
+    client.cookies.set(SESSION_COOKIE, secret)
+    return client
+
+
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
 def test_role_matrix(
     method: str,
     path: str,
-    ids: dict[str, int],
+    ids: dict[str, Any],
     anon: TestClient,
     client_for: MakeClient,
+    app: FastAPI,
+    db: Database,
 ) -> None:
     needed = MATRIX[(method, path)]
     url = _fill(path, ids)
@@ -211,6 +233,11 @@ def test_role_matrix(
         return
     anon.cookies.clear()
     assert _call(anon, method, url) == 401
+    # An integration's ingest token is no user's token.
+    integration = TestClient(app, headers={"Authorization": f"Bearer {ids['integration_token']}"})
+    assert _call(integration, method, url) == 401
+    # A browser session past its end (not logged out) is no session, for any role.
+    assert _call(_expired_session(app, db), method, url) == 401
     for role in (ANY, MEMBER, ADMIN):
         client = client_for(role)
         status = _call(client, method, url)

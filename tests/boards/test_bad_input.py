@@ -74,7 +74,7 @@ def test_unknown_ids_are_404(member: TestClient, board: dict[str, Any]) -> None:
         404,
         "column_not_found",
     )
-    _shape(member.get("/api/v1/cards/not-a-number"), 422, "validation_error")
+    _shape(member.get("/api/v1/cards/not-a-number"), 404, "not_found")  # ids are digits
 
 
 def test_foreign_column_and_bad_anchors_are_refused(

@@ -46,6 +46,7 @@ class Firelane:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "FIRELANE_DATABASE_URL": f"sqlite:///{tmp_path / 'firelane.db'}",
             "FIRELANE_SECRET_KEY": "e2e-secret-key-0123456789abcdef",
+            "FIRELANE_HOOKS_ALLOW_PRIVATE": "true",  # the receivers listen on 127.0.0.1
             **env,
         }
         self.running: list[subprocess.Popen[bytes]] = []

@@ -270,7 +270,7 @@ def test_rule_input_is_checked(admin: TestClient, board: dict[str, Any]) -> None
         (
             {
                 "trigger": "card.created",
-                "actions": [{"type": "web_request", "url": "{whatever}"}],
+                "actions": [{"type": "web_request", "url": "https://ci.example/{whatever}"}],
             },
             422,
             "invalid_template",

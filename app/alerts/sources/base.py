@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -88,6 +89,46 @@ def _micros(value: datetime | None) -> int | None:
 
 def _from_micros(micros: int | None) -> datetime | None:
     return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
+# A JSON text brings a NUL or half of a surrogate pair into its strings only as an escape.
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def storable(text: str) -> str:
+    """``text`` without NUL characters and with lone surrogates replaced: what both stores
+    hold (PostgreSQL refuses NUL in text; neither takes text that is not UTF-8)."""
+    text = text.replace("\x00", "")
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        text = text.encode(errors="replace").decode()
+    return text
+
+
+def _storable_map(values: dict[str, str]) -> dict[str, str]:
+    return {storable(name): storable(value) for name, value in values.items()}
+
+
+def storable_alerts(body: bytes, alerts: list[NormalisedAlert]) -> list[NormalisedAlert]:
+    """The alerts of ``body`` with every text ``storable``: an alert is stored without its
+    NULs rather than refused (a sender may retry a refusal forever, or drop the alert)."""
+    if _UNSTORABLE_ESCAPE.search(body) is None:  # the usual body: nothing to do
+        return alerts
+    return [
+        replace(
+            alert,
+            source=storable(alert.source),
+            key=storable(alert.key),
+            title=storable(alert.title),
+            severity=None if alert.severity is None else storable(alert.severity),
+            description=storable(alert.description),
+            labels=_storable_map(alert.labels),
+            annotations=_storable_map(alert.annotations),
+            links=[Link(storable(link.rel), storable(link.url)) for link in alert.links],
+        )
+        for alert in alerts
+    ]
 
 
 def parse_json(body: bytes) -> Any:

@@ -256,6 +256,9 @@ class Comment(SQLModel, table=True):
 # The events that write a card's own fields and place (the report's flow and time logged).
 CARD_WRITE_TYPES = ("card.created", "card.updated", "card.moved", "card.done", "card.reopened")
 CARD_WRITES = "type IN (" + ", ".join(f"'{each}'" for each in CARD_WRITE_TYPES) + ")"
+# What alerts did to their cards, less the repeats (most rows): the report's episodes.
+ALERT_EVENT_TYPES = ("alert.fired", "alert.acknowledged", "alert.resolved", "alert.expired")
+ALERT_EVENTS = "type IN (" + ", ".join(f"'{each}'" for each in ALERT_EVENT_TYPES) + ")"
 
 
 class CardEvent(SQLModel, table=True):
@@ -265,14 +268,14 @@ class CardEvent(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_card_event_card_id_id", "card_id", "id"),
         sa.Index("ix_card_event_board_id_created_at", "board_id", "created_at"),
-        # The weekly report's scans of a window (app.reports): episodes, human actions and
-        # card writes (time logged, moves, done). Partial, so the alert repeats ingestion
-        # writes by the million never enter them.
+        # The weekly report's scans of a window (app.reports): what alerts did (but
+        # repeat), human actions and card writes (time logged, moves, done). Partial, so
+        # the alert repeats ingestion writes by the million never enter them.
         sa.Index(
-            "ix_card_event_fired_created_at",
+            "ix_card_event_alert_created_at",
             "created_at",
-            sqlite_where=sa.text("type = 'alert.fired'"),
-            postgresql_where=sa.text("type = 'alert.fired'"),
+            sqlite_where=sa.text(ALERT_EVENTS),
+            postgresql_where=sa.text(ALERT_EVENTS),
         ),
         sa.Index(
             "ix_card_event_human_created_at",

@@ -27,7 +27,6 @@ from app.reports.sql import (
     alert_name,
     epoch_us,
     has_change,
-    is_acknowledgement,
     is_human,
     is_resolution,
     is_type,
@@ -91,44 +90,69 @@ class Episode:
 def episodes(
     session: Session, *, start: datetime, end: datetime, as_of: datetime, scope: Scope
 ) -> list[Episode]:
-    """The episodes started in ``[start, end)``, acknowledged and resolved before ``as_of``."""
-    fired = EVENT.alias("fired")
-    later = EVENT.alias("later")
+    """The episodes started in ``[start, end)``, acknowledged and resolved before ``as_of``.
 
-    def first(condition: sa.ColumnElement[bool]) -> sa.ScalarSelect[datetime]:
-        # The condition as a CASE: an OR of index-friendly terms would let SQLite read
-        # every human action since the episode's start through the partial index instead
-        # of the card's own events.
-        opaque = sa.case((condition, 1), else_=0) == 1
-        return (
-            sa.select(sa.func.min(later.c.created_at))
-            .where(
-                later.c.card_id == fired.c.card_id,
-                later.c.created_at >= fired.c.created_at,
-                later.c.created_at < as_of,
-                opaque,
-            )
-            .scalar_subquery()
-        )
-
+    One read of the events that start, acknowledge or resolve episodes from ``start`` to
+    ``as_of`` (alert events, human actions, card writes by anybody else, each through its
+    partial index); for each ``alert.fired``, the first acknowledgement and the first
+    resolution at or after it on its card (``MIN`` over the following events, peers in
+    time included).
+    """
+    within = [EVENT.c.created_at >= start, EVENT.c.created_at < as_of, *scope.events(EVENT)]
+    resolves = sa.case((is_resolution(EVENT), 1), else_=0)
+    parts = [
+        sa.select(
+            EVENT.c.card_id.label("card_id"),
+            EVENT.c.created_at.label("at"),
+            sa.case(
+                (sa.and_(EVENT.c.type == literal("alert.fired"), EVENT.c.created_at < end), 1),
+                else_=0,
+            ).label("fired"),
+            sa.case((EVENT.c.type == literal("alert.acknowledged"), 1), else_=0).label("acks"),
+            resolves.label("resolves"),
+            EVENT.c.data[("alert", "flapped")].as_boolean().label("flapped"),
+        ).where(
+            is_type(EVENT, "alert.fired", "alert.acknowledged", "alert.resolved", "alert.expired"),
+            *within,
+        ),
+        sa.select(
+            EVENT.c.card_id, EVENT.c.created_at, sa.literal(0), sa.literal(1), resolves, sa.null()
+        ).where(is_human(EVENT), *within),
+        sa.select(
+            EVENT.c.card_id, EVENT.c.created_at, sa.literal(0), sa.literal(0), resolves, sa.null()
+        ).where(
+            is_type(EVENT, "card.done", "card.updated"),
+            EVENT.c.actor_id.is_(None),
+            *within,
+        ),
+    ]
+    rows = sa.union_all(*parts).subquery()
+    following: dict[str, Any] = {
+        "partition_by": rows.c.card_id,
+        "order_by": rows.c.at,
+        "range_": (0, None),
+    }
+    marked = sa.select(
+        rows.c.card_id,
+        rows.c.at,
+        rows.c.fired,
+        rows.c.flapped,
+        sa.func.min(sa.case((rows.c.acks == 1, rows.c.at))).over(**following).label("acked"),
+        sa.func.min(sa.case((rows.c.resolves == 1, rows.c.at))).over(**following).label("resolved"),
+    ).subquery()
     query = (
         sa.select(
-            fired.c.card_id,
-            fired.c.created_at,
-            first(is_acknowledgement(later)),
-            first(is_resolution(later)),
+            marked.c.card_id,
+            marked.c.at,
+            marked.c.acked,
+            marked.c.resolved,
             ALERT.c.integration_id,
             alert_name(),
-            fired.c.data[("alert", "flapped")].as_boolean(),
+            marked.c.flapped,
         )
-        .join(ALERT, ALERT.c.card_id == fired.c.card_id)
-        .where(
-            is_type(fired, "alert.fired"),
-            fired.c.created_at >= start,
-            fired.c.created_at < end,
-            *scope.events(fired),
-        )
-        .order_by(fired.c.created_at, fired.c.id)
+        .join(ALERT, ALERT.c.card_id == marked.c.card_id)
+        .where(marked.c.fired == 1)
+        .order_by(marked.c.at, marked.c.card_id)
     )
     return [
         Episode(card_id, started, acked, resolved, integration_id, name, bool(flapped))
@@ -315,17 +339,29 @@ def counts(session: Session, spans: Sequence[Span], scope: Scope) -> Counts:
             for start, end in spans
         ]
 
-    name = alert_name()
-    fired = (
-        sa.select(ALERT.c.integration_id, name, *per_span(EVENT.c.created_at))
-        .select_from(EVENT)
-        .join(ALERT, ALERT.c.card_id == EVENT.c.card_id)
+    # Counted per card first: each card's alert (and its name) is then read once.
+    per_card = (
+        sa.select(
+            EVENT.c.card_id,
+            *(each.label(f"n{index}") for index, each in enumerate(per_span(EVENT.c.created_at))),
+        )
         .where(
             is_type(EVENT, "alert.fired"),
             EVENT.c.created_at >= low,
             EVENT.c.created_at < high,
             *scope.events(EVENT),
         )
+        .group_by(EVENT.c.card_id)
+        .subquery()
+    )
+    name = alert_name()
+    fired = (
+        sa.select(
+            ALERT.c.integration_id,
+            name,
+            *(sa.func.sum(per_card.c[f"n{index}"]) for index in range(len(spans))),
+        )
+        .join(ALERT, ALERT.c.card_id == per_card.c.card_id)
         .group_by(ALERT.c.integration_id, name)
     )
     for integration_id, alert, *numbers in session.execute(fired):

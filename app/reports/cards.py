@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.boards.models import AutomationTarget, CardKind
-from app.reports.sql import CARD, EVENT, changed, has_change, is_type, literal
+from app.reports.sql import CARD, EVENT, changed, has_change, is_type
 
 _TARGET: sa.Table = AutomationTarget.__table__  # type: ignore[attr-defined]
 _CHUNK = 500
@@ -44,7 +44,8 @@ class Changes:
         query = (
             sa.select(EVENT.c.card_id, EVENT.c.created_at, changed(EVENT, field, 0))
             .where(
-                is_type(EVENT, "card.updated"),
+                # By time through the card writes' index, or by card through the card's.
+                is_type(EVENT, "card.updated", by_time=card_ids is None),
                 EVENT.c.created_at >= moment,
                 has_change(EVENT, field),
             )
@@ -105,19 +106,27 @@ def automation_cards(
     """The automation cards that existed, unarchived, at each of ``ends`` (on any board),
     as they were then. ``kinds``: the kind changes since the earliest end."""
     first, last = min(ends), max(ends)
-    rows = session.execute(
-        sa.select(
-            CARD.c.id, CARD.c.kind, CARD.c.estimate_minutes, CARD.c.created_at, CARD.c.archived_at
-        ).where(
-            CARD.c.created_at < last,
-            sa.or_(CARD.c.archived_at.is_(None), CARD.c.archived_at >= first),
-            sa.or_(
-                CARD.c.kind == literal(CardKind.automation.value),
-                CARD.c.id.in_(sorted(kinds.changes)),
-            ),
-        )
+    # Only cards that automate something, now or at one of the ends, matter.
+    automates = Changes.since(session, "automates", first)
+    aiming = set(automates.changes) | set(
+        session.execute(sa.select(_TARGET.c.card_id).distinct()).scalars()
     )
-    cards = {row[0]: row[1:] for row in rows}
+    cards: dict[int, tuple[Any, ...]] = {}
+    for chunk in _chunks(aiming):
+        rows = session.execute(
+            sa.select(
+                CARD.c.id,
+                CARD.c.kind,
+                CARD.c.estimate_minutes,
+                CARD.c.created_at,
+                CARD.c.archived_at,
+            ).where(
+                CARD.c.id.in_(chunk),
+                CARD.c.created_at < last,
+                sa.or_(CARD.c.archived_at.is_(None), CARD.c.archived_at >= first),
+            )
+        )
+        cards.update({row[0]: tuple(row[1:]) for row in rows})
     if not cards:
         return {end: [] for end in ends}
     targets: dict[int, list[str]] = {card_id: [] for card_id in cards}
@@ -130,7 +139,7 @@ def automation_cards(
         done = (
             sa.select(EVENT.c.card_id, EVENT.c.created_at, EVENT.c.type)
             .where(
-                is_type(EVENT, "card.done", "card.reopened"),
+                is_type(EVENT, "card.done", "card.reopened", by_time=False),
                 EVENT.c.created_at < last,
                 EVENT.c.card_id.in_(chunk),
             )
@@ -138,7 +147,6 @@ def automation_cards(
         )
         for card_id, at, type_ in session.execute(done):
             moments[card_id].append((at, type_))
-    automates = Changes.since(session, "automates", first, cards)
     estimates = Changes.since(session, "estimate_minutes", first, cards)
     answer: dict[datetime, list[AutomationCard]] = {}
     for end in ends:
@@ -176,7 +184,7 @@ def done_at(session: Session, card_ids: Sequence[int], end: datetime) -> dict[in
         query = (
             sa.select(EVENT.c.card_id, EVENT.c.created_at, EVENT.c.type)
             .where(
-                is_type(EVENT, "card.done", "card.reopened"),
+                is_type(EVENT, "card.done", "card.reopened", by_time=False),
                 EVENT.c.created_at < end,
                 EVENT.c.card_id.in_(chunk),
             )

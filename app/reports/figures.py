@@ -3,6 +3,7 @@ candidates, the automation ledger and the automation debt (docs/report.md)."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -165,20 +166,21 @@ class Headline:
 
 def _as_of(found: list[Episode], start: datetime, end: datetime) -> list[Episode]:
     """The episodes started in ``[start, end)`` as of ``end``: an acknowledgement or a
-    resolution at or after ``end`` had not happened yet (the first one is then too late)."""
-    return [
-        replace(
-            each,
-            acknowledged_at=each.acknowledged_at
-            if each.acknowledged_at is not None and each.acknowledged_at < end
-            else None,
-            resolved_at=each.resolved_at
-            if each.resolved_at is not None and each.resolved_at < end
-            else None,
-        )
-        for each in found
-        if start <= each.started_at < end
-    ]
+    resolution at or after ``end`` had not happened yet (the first one is then too late).
+    ``found`` is ordered by start."""
+    first = bisect_left(found, start, key=lambda each: each.started_at)
+    last = bisect_left(found, end, key=lambda each: each.started_at)
+    kept: list[Episode] = []
+    for each in found[first:last]:
+        acked, resolved = each.acknowledged_at, each.resolved_at
+        if (acked is not None and acked >= end) or (resolved is not None and resolved >= end):
+            each = replace(
+                each,
+                acknowledged_at=acked if acked is not None and acked < end else None,
+                resolved_at=resolved if resolved is not None and resolved < end else None,
+            )
+        kept.append(each)
+    return kept
 
 
 def headlines(
@@ -201,7 +203,8 @@ def headlines(
         for entry in planned[end]:
             spans |= {entry.before, entry.after}
     took = minutes(session, sorted(spans), scope, apart=sorted(kinds.changes))
-    counted = counts(session, sorted(spans), scope)
+    # The weeks' own counts are their episodes: candidates and the ledger need the rest.
+    counted = counts(session, sorted(spans - set(windows)), scope)
     by_key = {span: minutes_by_key(groups) for span, groups in took.items()}
     # Every window's episodes in one read, as of the last end; each window then forgets
     # what came after its own end.

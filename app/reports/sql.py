@@ -11,7 +11,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.alerts.models import Alert, Integration
-from app.boards.models import CARD_WRITE_TYPES, Card, CardEvent
+from app.boards.models import ALERT_EVENT_TYPES, CARD_WRITE_TYPES, Card, CardEvent
 from app.schedules.models import Schedule, ScheduleOccurrence
 
 EVENT: sa.Table = CardEvent.__table__  # type: ignore[attr-defined]
@@ -53,17 +53,19 @@ def literal(value: str) -> sa.ColumnElement[str]:
     return sa.literal_column("'" + value.replace("'", "''") + "'", sa.String)
 
 
-def is_type(table: sa.FromClause, *types: str) -> sa.ColumnElement[bool]:
-    """Events of these types. Card writes also carry the predicate of their partial index
-    word for word: SQLite uses a partial index only for queries that repeat its WHERE."""
+def is_type(table: sa.FromClause, *types: str, by_time: bool = True) -> sa.ColumnElement[bool]:
+    """Events of these types. For a scan by time, card writes and alert events also carry
+    the predicate of their partial index word for word: SQLite uses a partial index only
+    for queries that repeat its WHERE (and then prefers it: lookups by card leave it out)."""
     column = table.c.type
     wanted = (
         column == literal(types[0])
         if len(types) == 1
         else column.in_([literal(each) for each in types])
     )
-    if set(types) <= set(CARD_WRITE_TYPES):
-        return sa.and_(column.in_([literal(each) for each in CARD_WRITE_TYPES]), wanted)
+    for group in (CARD_WRITE_TYPES, ALERT_EVENT_TYPES):
+        if by_time and set(types) <= set(group):
+            return sa.and_(column.in_([literal(each) for each in group]), wanted)
     return wanted
 
 
@@ -91,18 +93,20 @@ def is_human(table: sa.FromClause) -> sa.ColumnElement[bool]:
 
 
 def is_acknowledgement(table: sa.FromClause) -> sa.ColumnElement[bool]:
-    return sa.or_(is_human(table), is_type(table, "alert.acknowledged"))
+    return sa.or_(is_human(table), is_type(table, "alert.acknowledged", by_time=False))
 
 
 def is_archiving(table: sa.FromClause) -> sa.ColumnElement[bool]:
     return sa.and_(
-        is_type(table, "card.updated"), changed(table, "archived", 1).as_boolean().is_(True)
+        is_type(table, "card.updated", by_time=False),
+        changed(table, "archived", 1).as_boolean().is_(True),
     )
 
 
 def is_resolution(table: sa.FromClause) -> sa.ColumnElement[bool]:
     return sa.or_(
-        is_type(table, "alert.resolved", "alert.expired", "card.done"), is_archiving(table)
+        is_type(table, "alert.resolved", "alert.expired", "card.done", by_time=False),
+        is_archiving(table),
     )
 
 

@@ -4,9 +4,10 @@ the indexes its window scans use.
 - ``card.estimate_minutes`` (nullable): the build estimate of an automation card.
 - ``automation_target (card_id, key)``: the candidate keys an automation card automates,
   looked up by key (``GET /cards?automates=KEY`` and the report).
-- Three partial indexes on ``card_event.created_at``: episodes (``alert.fired``), human
-  actions (``actor_id`` set) and the writes that log time (``card.created``,
-  ``card.updated``). Partial, so the alert repeats (most rows) never enter them.
+- Three partial indexes on ``card_event.created_at``: what alerts did to their cards but
+  repeat (``alert.fired``, ``.acknowledged``, ``.resolved``, ``.expired``), human actions
+  (``actor_id`` set, covering card and actor) and card writes (created, updated, moved,
+  done, reopened). Partial, so the alert repeats (most rows) never enter them.
 
 Upgrading also records the time given when a card was made: a ``card.created`` event
 now carries ``changes.time_spent_minutes = [0, minutes]`` when a card starts with time
@@ -31,7 +32,11 @@ depends_on: str | Sequence[str] | None = None
 
 # (index, columns, where)
 INDEXES = (
-    ("ix_card_event_fired_created_at", ["created_at"], "type = 'alert.fired'"),
+    (
+        "ix_card_event_alert_created_at",
+        ["created_at"],
+        "type IN ('alert.fired', 'alert.acknowledged', 'alert.resolved', 'alert.expired')",
+    ),
     (
         "ix_card_event_human_created_at",
         ["created_at", "card_id", "actor_id"],

@@ -274,6 +274,8 @@ class CardEvent(SQLModel, table=True):
         sa.Index(
             "ix_card_event_alert_created_at",
             "created_at",
+            "card_id",
+            "type",
             sqlite_where=sa.text(ALERT_EVENTS),
             postgresql_where=sa.text(ALERT_EVENTS),
         ),

@@ -5,7 +5,8 @@ the indexes its window scans use.
 - ``automation_target (card_id, key)``: the candidate keys an automation card automates,
   looked up by key (``GET /cards?automates=KEY`` and the report).
 - Three partial indexes on ``card_event.created_at``: what alerts did to their cards but
-  repeat (``alert.fired``, ``.acknowledged``, ``.resolved``, ``.expired``), human actions
+  repeat (``alert.fired``, ``.acknowledged``, ``.resolved``, ``.expired``; covering card
+  and type), human actions
   (``actor_id`` set, covering card and actor) and card writes (created, updated, moved,
   done, reopened). Partial, so the alert repeats (most rows) never enter them.
 
@@ -34,7 +35,7 @@ depends_on: str | Sequence[str] | None = None
 INDEXES = (
     (
         "ix_card_event_alert_created_at",
-        ["created_at"],
+        ["created_at", "card_id", "type"],
         "type IN ('alert.fired', 'alert.acknowledged', 'alert.resolved', 'alert.expired')",
     ),
     (

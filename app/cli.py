@@ -205,7 +205,7 @@ def worker() -> None:
 
 
 # The demo's progress lines; --quiet keeps what must be read (credentials, URLs, the result).
-_PROGRESS = ("  [", "  schedule:")
+_PROGRESS = ("  [", "  schedule:", "  history:")
 
 
 @cli.command()

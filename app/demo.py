@@ -21,7 +21,7 @@ from app.core import clock
 from app.core.clock import ManualClock, now
 from app.core.config import Settings
 from app.core.db import Database, pk
-from app.demo_history import seed_history
+from app.demo_history import WEEKS, seed_history
 from app.schedules import service as schedules
 from app.schedules.models import Schedule
 from app.schedules.schemas import ScheduleCreate
@@ -220,7 +220,12 @@ def seed(db: Database, *, say: Callable[[str], None], settings: Settings) -> Non
             say(f"  [{index:>2}/{total}] {title}")
         board_id = pk(board)
     _seed_automation(db, board_id, settings, say)
-    say(f"demo board '{SLUG}' is ready: {total} cards, {len(SCHEDULES)} schedules")
+    with db.session() as session:
+        made = len(session.exec(select(Card.id).where(Card.board_id == board_id)).all())
+    say(
+        f"demo board '{SLUG}' is ready: {made} cards, {len(SCHEDULES)} schedules, "
+        f"{WEEKS} weeks of history for the weekly report"
+    )
 
 
 def _static_card(

@@ -204,8 +204,10 @@ def worker() -> None:
     run(settings)
 
 
-# The demo's progress lines; --quiet keeps what must be read (credentials, URLs, the result).
-_PROGRESS = ("  [", "  schedule:", "  history:")
+def _must_read(line: str) -> bool:
+    """What --quiet keeps of the demo's output: its own lines (the result, a password), and
+    of the indented progress lines under them those with a URL or a token to copy."""
+    return not line.startswith(" ") or "://" in line or "Bearer " in line
 
 
 @cli.command()
@@ -222,7 +224,7 @@ def demo(
 
     def tell(message: str) -> None:
         told.append(message)
-        if not (quiet and message.startswith(_PROGRESS)):
+        if not quiet or _must_read(message):
             say(message)
 
     _upgrade()

@@ -126,11 +126,12 @@ def serve(
 def ingest_writer_process(
     socket_path: Annotated[str, typer.Argument(help="Unix socket to listen on.")],
     parent: Annotated[int | None, typer.Option(help="Stop when this process is gone.")] = None,
+    standby: Annotated[bool, typer.Option(help="Wait for a line on stdin to start.")] = False,
 ) -> None:
     """Store the alerts the HTTP processes receive (started by `serve`, not by hand)."""
     from app.alerts import writer
 
-    writer.run(get_settings().database_url, socket_path, parent=parent)
+    writer.run(get_settings().database_url, socket_path, parent=parent, standby=standby)
 
 
 def _proxies(settings: Settings) -> dict[str, Any]:

@@ -55,7 +55,7 @@ def main() -> int:
             print(result.line(), flush=True)
             if result.failures or result.errors or result.returncode:
                 failed = True
-                print(result.output.rsplit("FAILURES", 1)[-1][-20000:])
+                print(result.output[-30000:])
     return 1 if failed else 0
 
 

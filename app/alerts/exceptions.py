@@ -9,6 +9,7 @@ from app.core.errors import (
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
+    TooManyRequests,
 )
 
 
@@ -82,3 +83,8 @@ class IngestFailed(AppError):
     status_code = 500
     code = "internal_error"
     message = "An unexpected error occurred while storing the alerts; it is a bug."
+
+
+class IngestRateLimited(TooManyRequests):
+    code = "integration_rate_limited"
+    message = "This integration sends more than its rate limit allows; retry after Retry-After."

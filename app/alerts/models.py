@@ -69,6 +69,8 @@ class Integration(SQLModel, table=True):
     # Sealed (encrypted under FIRELANE_SECRET_KEY): it must be readable to check signatures.
     hmac_secret: str | None = Field(default=None, max_length=1024)
     max_body_bytes: int | None = None
+    # Alerts per minute this integration may send (each process counts its own); None: no limit.
+    rate_limit_per_minute: int | None = None
     heartbeat_interval_seconds: int | None = None
     heartbeat_last_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     token_hash: str = Field(max_length=64, unique=True)

@@ -11,17 +11,22 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import math
 import secrets
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import anyio
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import select
 from starlette.requests import Request
 
 from app.alerts.config import AlertSettings
 from app.alerts.exceptions import (
+    IngestRateLimited,
     IngestUnauthorized,
     IntegrationBodyTooLarge,
     IntegrationDisabled,
@@ -60,6 +65,7 @@ class Target:
     field_mapping: dict[str, Any]
     hmac_secret: str | None
     max_body_bytes: int | None
+    rate_limit_per_minute: int | None
 
     @classmethod
     def of(cls, row: Integration, secret_key: str) -> Target:
@@ -80,6 +86,7 @@ class Target:
             field_mapping=dict(row.field_mapping),
             hmac_secret=secret,
             max_body_bytes=row.max_body_bytes,
+            rate_limit_per_minute=row.rate_limit_per_minute,
         )
 
 
@@ -111,6 +118,24 @@ class TargetCache:
         return target
 
 
+class IngestLimits:
+    """Each integration's optional rate limit: requests a minute, in a moving window kept
+    in this process's memory (with ``--workers N``, each HTTP process counts its own)."""
+
+    def __init__(self) -> None:
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def hit(self, target: Target) -> None:
+        """Count a request of ``target``'s; raise IngestRateLimited past its limit."""
+        if target.rate_limit_per_minute is None:
+            return
+        item = RateLimitItemPerMinute(target.rate_limit_per_minute, namespace="ingest")
+        key = str(target.id)
+        if not self._limiter.hit(item, key):
+            reset = self._limiter.get_window_stats(item, key).reset_time
+            raise IngestRateLimited(retry_after=math.ceil(reset - time.time()))
+
+
 class Committer(Protocol):
     """Stores ingest work and answers once it is committed (in-process, or the writer's)."""
 
@@ -124,6 +149,7 @@ class Pipeline:
     settings: AlertSettings
     targets: TargetCache
     committer: Committer  # a writer thread in this process, or the writer process
+    limits: IngestLimits = field(default_factory=lambda: IngestLimits())
 
 
 def request_token(request: Request) -> str | None:
@@ -206,6 +232,7 @@ async def receive(
     else:
         target = await _authenticate(cache, "id", integration_id, token_hash, body, request)
         kind = target.kind
+    pipeline.limits.hit(target)  # refused before any parsing: 429, never a silent drop
     if target.max_body_bytes is not None and len(body) > target.max_body_bytes:
         raise IntegrationBodyTooLarge(
             f"The body exceeds this integration's {target.max_body_bytes} bytes."

@@ -18,6 +18,7 @@ Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s].*$")]
 Seconds = Annotated[int, Field(ge=60, le=30 * 86_400)]
 Path = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^.\s][^\s]*$")]
 Secret = Annotated[str, Field(min_length=16, max_length=256)]
+RatePerMinute = Annotated[int, Field(ge=1, le=1_000_000)]
 Status = Literal["firing", "resolved", "acknowledged"]
 
 
@@ -67,6 +68,10 @@ class IntegrationCreate(StrictModel):
     hmac_secret: Secret | None = None
     max_body_bytes: Annotated[int | None, Field(ge=1024)] = None
     heartbeat_interval_seconds: Seconds | None = None
+    rate_limit_per_minute: RatePerMinute | None = Field(
+        default=None,
+        description="Ingest requests a minute; past it 429 with Retry-After. Default: none.",
+    )
     enabled: bool = True
 
     _severity = field_validator("severity_map")(_lower_keys)
@@ -84,6 +89,7 @@ class IntegrationUpdate(Patch):
             "hmac_secret",
             "max_body_bytes",
             "heartbeat_interval_seconds",
+            "rate_limit_per_minute",
         }
     )
 
@@ -99,6 +105,7 @@ class IntegrationUpdate(Patch):
     hmac_secret: Secret | None = None
     max_body_bytes: Annotated[int | None, Field(ge=1024)] = None
     heartbeat_interval_seconds: Seconds | None = None
+    rate_limit_per_minute: RatePerMinute | None = None
     enabled: bool | None = None
 
     _severity = field_validator("severity_map")(_lower_keys)
@@ -119,6 +126,7 @@ class IntegrationPublic(BaseModel):
     has_hmac_secret: bool
     max_body_bytes: int | None
     heartbeat_interval_seconds: int | None
+    rate_limit_per_minute: int | None
     heartbeat_last_at: datetime | None
     enabled: bool
     token_prefix: str

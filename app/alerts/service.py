@@ -52,6 +52,7 @@ def public(integration: Integration, base_url: str) -> IntegrationPublic:
         has_hmac_secret=integration.hmac_secret is not None,
         max_body_bytes=integration.max_body_bytes,
         heartbeat_interval_seconds=integration.heartbeat_interval_seconds,
+        rate_limit_per_minute=integration.rate_limit_per_minute,
         heartbeat_last_at=integration.heartbeat_last_at,
         enabled=integration.enabled,
         token_prefix=integration.token_prefix,

@@ -27,8 +27,8 @@ logger = logging.getLogger("firelane.alerts.serving")
 WRITER_SOCKET_ENV = "FIRELANE_ALERTS_WRITER_SOCKET"
 # The writer is started again after a crash, at most this often.
 # A writer that dies is started again at once; one that keeps dying, less and less often.
-_RESTART_SECONDS = (0.0, 0.5, 1.0, 2.0, 5.0)
-_STEADY_SECONDS = 30.0  # a writer up this long starts the count again
+_RESTART_SECONDS = (0.0, 0.0, 0.0, 1.0, 2.0, 5.0)
+_STEADY_SECONDS = 10.0  # a writer up this long starts the count again
 
 
 def answers(path: str) -> bool:
@@ -42,7 +42,13 @@ def answers(path: str) -> bool:
 
 
 class WriterProcess:
-    """Keep one writer process running: ``command`` followed by the socket's path."""
+    """Keep one writer process running: ``command`` followed by the socket's path.
+
+    A spare writer waits beside it, loaded (Python, Firelane, the database's engine): when
+    the writer dies, the spare starts listening at once and a new spare is made. Starting
+    a writer from nothing takes a second or more (several on a host busy with the load
+    that killed it), all of it answered ``503 writer_unavailable``.
+    """
 
     def __init__(self, command: Sequence[str], env: dict[str, str] | None = None) -> None:
         self._command = list(command)
@@ -50,6 +56,7 @@ class WriterProcess:
         self._dir = socket_dir()
         self.path = str(Path(self._dir) / "writer.sock")
         self._process: subprocess.Popen[bytes] | None = None
+        self._spare: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
 
@@ -57,10 +64,26 @@ class WriterProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        # The writer stops by itself if this process dies without stopping it.
+    def _spawn(self, *, standby: bool = False) -> subprocess.Popen[bytes]:
+        # The writer stops by itself if this process dies without stopping it (a spare
+        # when its standard input ends).
         command = [*self._command, self.path, "--parent", str(os.getpid())]
-        return subprocess.Popen(command, env=self._env)  # noqa: S603 - our own command
+        if standby:
+            command.append("--standby")
+        stdin = subprocess.PIPE if standby else None
+        return subprocess.Popen(command, env=self._env, stdin=stdin)  # noqa: S603 - ours
+
+    def _take_over(self) -> subprocess.Popen[bytes]:
+        """The spare, told to listen, if it is alive; otherwise a writer started afresh."""
+        spare, self._spare = self._spare, self._spawn(standby=True)
+        if spare is not None and spare.poll() is None and spare.stdin is not None:
+            try:
+                spare.stdin.write(b"go\n")
+                spare.stdin.flush()
+                return spare
+            except OSError:
+                pass
+        return self._spawn()
 
     def start(self, *, timeout: float = 60.0) -> None:
         """Start the writer; return once its socket answers."""
@@ -73,6 +96,7 @@ class WriterProcess:
                 self._process.kill()
                 raise RuntimeError("the ingest writer process did not start in time")
             time.sleep(0.05)
+        self._spare = self._spawn(standby=True)
         self._watcher = threading.Thread(
             target=self._watch, name="firelane-writer-watch", daemon=True
         )
@@ -93,7 +117,7 @@ class WriterProcess:
             self._stopping.wait(delay)
             if not self._stopping.is_set():
                 started = time.monotonic()
-                self._process = self._spawn()
+                self._process = self._take_over()
 
     def stop(self, *, timeout: float = 10.0) -> None:
         """Stop the writer (it finishes the batch in hand) and remove its socket."""
@@ -102,6 +126,7 @@ class WriterProcess:
         if self._watcher is not None:
             self._watcher.join()
         self._end(self._process, timeout)  # one the watcher started meanwhile
+        self._end(self._spare, timeout)
         with contextlib.suppress(OSError):
             shutil.rmtree(self._dir)
 

@@ -23,6 +23,7 @@ import selectors
 import signal
 import socket
 import stat
+import sys
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -188,20 +189,28 @@ class Writer:
         self._listener.close()
 
 
-def run(database_url: str, path: str, *, parent: int | None = None) -> None:
+def run(database_url: str, path: str, *, parent: int | None = None, standby: bool = False) -> None:
     """Open the database, listen at ``path`` and store ingest work until SIGTERM.
 
     Ctrl-C is left to the serving process: it stops the writer once the HTTP processes
-    have answered the requests they hold (which wait for the writer).
+    have answered the requests they hold (which wait for the writer). A ``standby`` writer
+    loads everything, then waits for a line on its standard input before it listens (the
+    serving process's spare, ready to take over at once from a writer that died); the end
+    of its input (the serving process is gone) ends it.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     db = Database.from_url(database_url)
+    if standby and not sys.stdin.buffer.readline():
+        db.dispose()
+        return
     listener = listen(path)
+    # Which process listens (the first writer, or a spare that took over): for operators.
+    Path(path).with_suffix(".pid").write_text(f"{os.getpid()}\n")
     writer = Writer(db, listener)
     # As in the API processes (app.main): full collections were the slow batches.
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, *gc.get_threshold()[1:])
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda _signum, _frame: writer.stop())
     logger.info("ingest writer listening on %s", path)
     try:

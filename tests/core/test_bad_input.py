@@ -208,3 +208,19 @@ def test_405_lists_every_method_of_the_path(member: TestClient, card: dict[str, 
     assert response.headers["allow"] == "GET, PATCH"
     listed = member.delete("/api/v1/boards")
     assert listed.status_code == 405 and listed.headers["allow"] == "GET, POST"
+
+
+def test_every_operation_declares_the_error_shape_and_a_stable_id(app: FastAPI) -> None:
+    spec = app.openapi()
+    operations = [op for ops in spec["paths"].values() for op in ops.values()]
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids)) and "list_boards" in ids
+    for op in operations:
+        responses = op["responses"]
+        for status in ("400", "401", "403", "404", "409", "413", "422", "429"):
+            schema = responses[status]["content"]["application/json"]["schema"]
+            expected = "InvalidBody" if status == "422" else "ErrorBody"
+            assert schema["$ref"].endswith(f"/{expected}"), (op["operationId"], status)
+    invalid = spec["components"]["schemas"]["InvalidBody"]
+    assert set(invalid["required"]) == {"error", "detail", "fields"}
+    assert "HTTPValidationError" not in spec["components"]["schemas"]

@@ -7,6 +7,7 @@ tests/alerts/test_writer.py, with the same writer process.)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -43,7 +44,14 @@ def _environment(pid: int) -> dict[str, str]:
 
 
 def _writers(serving: subprocess.Popen[bytes]) -> list[int]:
-    return [pid for pid in _descendants(serving.pid) if "ingest-writer" in _command(pid)]
+    """The serving process's writer (not its spare): the one its pid file names."""
+    processes = [pid for pid in _descendants(serving.pid) if "ingest-writer" in _command(pid)]
+    paths = {arg for pid in processes for arg in _command(pid) if arg.endswith("writer.sock")}
+    named = set()
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            named.add(int(Path(path).with_suffix(".pid").read_text()))
+    return [pid for pid in processes if pid in named]
 
 
 def _integration(client: httpx.Client) -> dict[str, Any]:

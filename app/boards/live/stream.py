@@ -2,9 +2,10 @@
 
 Frames: ``ready`` once (its id is where the stream starts, so a reconnect without any card
 event in between still resumes), ``card`` per card event (its id is the ``card_event`` id;
-data = the event and the card as it is now, ``null`` when deleted), ``resync`` when the
-browser must reload the board (its gap is too long, or it fell too far behind), and a
-heartbeat (a comment line, then a ``heartbeat`` event that the page's watchdog can hear).
+data = the event and the card's tile as it is now, ``null`` when deleted: see frames.py),
+``resync`` when the browser must reload the board (its gap is too long, or it fell too far
+behind), and a heartbeat (a comment line, then a ``heartbeat`` event that the page's
+watchdog can hear).
 The stream ends after ``max_seconds``; the browser reconnects.
 """
 
@@ -21,7 +22,15 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.boards.live.config import StreamSettings, get_stream_settings
-from app.boards.live.tail import CatchUp, LiveEvent, Subscription, Tail, read_board, render
+from app.boards.live.tail import (
+    Batch,
+    CatchUp,
+    LiveEvent,
+    Subscription,
+    Tail,
+    read_board,
+    render,
+)
 from app.core.db import Database, get_database
 
 HEADERS = {
@@ -46,7 +55,7 @@ def _catch_up(
 ) -> list[LiveEvent] | None:
     with db.session(readonly=True) as session:
         rows = read_board(session, board_id=board_id, after=after, upto=upto, limit=limit)
-        return None if rows is None else render(session, rows)
+        return None if rows is None else render(session, rows, boards=[board_id], after=after)
 
 
 async def board_stream(
@@ -84,9 +93,14 @@ async def board_stream(
             if subscription.overflowed:
                 yield _RESYNC
                 return
-            # One write per wake-up, however many events it brings (an alert storm).
+            # One write per wake-up, however many events it brings (an alert storm); a
+            # batch goes out as the bytes every stream of the board shares.
             chunk: list[bytes] = []
             for item in subscription.take():
+                if isinstance(item, Batch) and item.first <= sent < item.last:
+                    # Resumed from inside this batch (an id another process handed out):
+                    # read the rest afresh, as its first events carried its cards' tiles.
+                    item = CatchUp(item.last)
                 if isinstance(item, CatchUp):
                     if item.upto <= sent:
                         continue
@@ -105,10 +119,12 @@ async def board_stream(
                         return
                     chunk.extend(event.frame for event in missed)
                     sent = item.upto
-                elif item.id > sent:
-                    chunk.append(item.frame)
-                    sent = item.id
-            if chunk:
+                elif item.first > sent:
+                    chunk.append(item.joined)
+                    sent = item.last
+            if len(chunk) == 1:
+                yield chunk[0]
+            elif chunk:
                 yield b"".join(chunk)
     finally:
         tail.unsubscribe(subscription)

@@ -1,7 +1,16 @@
 // The board's cards as the page holds them: pure functions over {order, byId}, where
 // byId[columnId] = {column, cards (in rank order), cursor (null: all loaded), loading}.
+// Cards are held as *tiles*: what a card shows on the board. Live events bring tiles
+// (app/boards/live/frames.py); cards read from the API are made into the same shape.
 
 export const PAGE = 50;
+
+/** A card from the API as a tile: its checklist as counts (a live tile has no items). */
+export function tile(card) {
+  if (card.checklist_total !== undefined) return card;
+  const { checklist = [], ...rest } = card;
+  return { ...rest, checklist_done: checklist.filter((i) => i.done).length, checklist_total: checklist.length };
+}
 
 const byRank = (a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : a.id - b.id);
 
@@ -9,7 +18,7 @@ export function fromDetail(detail) {
   const byId = {};
   for (const column of detail.columns) {
     const { cards, next_cursor: cursor, ...rest } = column;
-    byId[column.id] = { column: rest, cards, cursor, loading: false };
+    byId[column.id] = { column: rest, cards: cards.map(tile), cursor, loading: false };
   }
   return { order: detail.columns.map((c) => c.id), byId };
 }
@@ -55,8 +64,12 @@ export function insertAt(state, card, columnId, index) {
 /** Show a card where the server says it is (live events, answers, conflicts).
  * ``event`` (a card event, when there is one) keeps the column counts right for cards
  * the page has not loaded. */
-export function place(state, card, { matches = () => true, event = null } = {}) {
-  const found = card ? find(state, card.id) : event && find(state, event.card_id);
+export function place(state, update, { matches = () => true, event = null } = {}) {
+  const found = update ? find(state, update.id) : event && find(state, event.card_id);
+  // A tile read before a write whose answer is shown already: the newer stays.
+  if (found && update && update.version < found.card.version) return state;
+  // What a live tile leaves out (the description, for the text filter) stays as it was.
+  const card = update && found ? { ...found.card, ...tile(update) } : update && tile(update);
   let next = found ? remove(state, found.card.id) : state;
   const was = found ? found.columnId : event?.from_column_id ?? null;
   const gone = !card || card.status === "archived" || !next.byId[card.column_id];
@@ -78,7 +91,8 @@ export function place(state, card, { matches = () => true, event = null } = {}) 
 export function appendPage(state, columnId, page) {
   return withColumn(state, columnId, (c) => {
     const seen = new Set(c.cards.map((x) => x.id));
-    return { cards: [...c.cards, ...page.items.filter((x) => !seen.has(x.id))], cursor: page.next_cursor, loading: false };
+    const fresh = page.items.filter((x) => !seen.has(x.id)).map(tile);
+    return { cards: [...c.cards, ...fresh], cursor: page.next_cursor, loading: false };
   });
 }
 
@@ -102,7 +116,7 @@ export function matcher(filters) {
   return (card) => (!filters.kind || card.kind === filters.kind)
     && (!filters.label || card.labels.includes(filters.label))
     && (!filters.assignee || card.assignee === filters.assignee)
-    && (!q || card.title.toLowerCase().includes(q) || card.description.toLowerCase().includes(q));
+    && (!q || card.title.toLowerCase().includes(q) || (card.description || "").toLowerCase().includes(q));
 }
 
 export const active = (filters) => Boolean(filters.q.trim() || filters.kind || filters.label || filters.assignee);

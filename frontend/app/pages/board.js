@@ -67,7 +67,11 @@ export function BoardPage({ boardId }) {
     if (!boardId) return undefined;
     load().catch((error) => tell("error", error.message));
     stream.current = new BoardStream(boardId, {
-      onEvent: (event) => update((s) => S.place(s, event.card, { matches: S.matcher(filterRef.current), event })),
+      onEvents: (events) => update((s) => {
+        const matches = S.matcher(filterRef.current);
+        // An event without ``card`` follows one of the same burst that carried the tile.
+        return events.reduce((next, event) => ("card" in event ? S.place(next, event.card, { matches, event }) : next), s);
+      }),
       onResync: () => load().catch((error) => tell("error", error.message)),
     });
     const clock = setInterval(() => setTick((t) => t + 1), 30000);

@@ -1,0 +1,166 @@
+"""The frames of board streams: each card event with the card's *tile*, rendered once a process.
+
+A tile is what the board shows of a card (its place, title, kind, priority, labels,
+assignee, due date, checklist progress, and for fires the alert's status, severity,
+occurrences, flaps and start): enough for every open board to update without asking for
+the card again, about a quarter of the card's full JSON. The card page, which shows
+everything, asks for its one card when an event names it.
+
+Tiles are read with a few plain queries per batch of events (never per stream, no ORM
+objects: on the session's connection): the card rows, their labels, their checklist
+counts, and the facts other domains add (``TILE_FACTS``: the alerts domain adds
+``alert``; boards imports no domain).
+The cards of a batch are named by a subquery of the log (``events_cards``), so that the
+statements' text stays the same from batch to batch, however many cards a batch holds.
+The facts' queries may be given cards of other boards too: their answers are ignored.
+
+A tile is read once per batch, as it is at the read, so a card's first event in a batch
+carries it and the card's later events in the same batch leave ``card`` out (an alert
+storm brings a new card's ``card.created`` and ``alert.fired`` together): a board applies
+the tile with the first, and a later event without ``card`` changes nothing it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Select, func, select
+from sqlmodel import Session, col
+
+from app.auth.models import User
+from app.boards.models import Card, CardEvent, CardLabel, CardStatus, ChecklistItem
+from app.core.jsontext import dumps
+
+# Which cards: their ids, or a query answering them (``events_cards``).
+CardIds = Collection[int] | Select[Any]
+# name → (session, cards) → {card id: value}; a card missing from the answer gets None.
+TileFacts = Callable[[Session, CardIds], dict[int, Any]]
+TILE_FACTS: dict[str, TileFacts] = {}
+
+# The tile's keys and the columns they show (rows are read by position: a row's
+# attribute lookups cost more than the rest of a tile).
+_TILE = (
+    ("id", Card.id),
+    ("board_id", Card.board_id),
+    ("column_id", Card.column_id),
+    ("title", Card.title),
+    ("kind", Card.kind),
+    ("priority", Card.priority),
+    ("assignee_id", Card.assignee_id),
+    ("assignee", User.name),
+    ("due_at", Card.due_at),
+    ("rank", Card.rank),
+    ("version", Card.version),
+    ("done_at", Card.done_at),
+    ("archived_at", Card.archived_at),
+)
+_TILE_KEYS = tuple(key for key, _ in _TILE)
+# A card event's keys in a frame, in the order of the tail's query (tail._COLUMNS), and
+# such a row (read by position).
+EventRow = Sequence[Any]
+EVENT_KEYS = (
+    "id", "board_id", "card_id", "type", "actor", "from_column_id", "to_column_id", "created_at",
+)  # fmt: skip
+_OPEN, _DONE, _ARCHIVED = CardStatus.open.value, CardStatus.done.value, CardStatus.archived.value
+
+
+def events_cards(*, after: int, upto: int) -> Select[Any]:
+    """The cards of the log's events with ``after`` < id ≤ ``upto``, of every board.
+
+    A range of the log's key, and nothing else: with a board in it, SQLite reads the
+    board's whole history through its index instead (the caller filters boards).
+    """
+    return select(col(CardEvent.card_id)).where(
+        col(CardEvent.id) > after, col(CardEvent.id) <= upto
+    )
+
+
+def among(cards: CardIds) -> Collection[int] | Select[Any]:
+    """What ``column.in_()`` takes for these cards (sorted ids: one statement per count)."""
+    return cards if isinstance(cards, Select) else sorted(cards)
+
+
+def tiles(
+    session: Session, cards: CardIds, *, boards: Collection[int] | None = None
+) -> dict[int, dict[str, Any]]:
+    """The tiles of these cards (of ``boards`` only, if given; a card that is gone: none)."""
+    if not isinstance(cards, Select) and not cards:
+        return {}
+    query = (
+        select(*(col(column) for _, column in _TILE))
+        .outerjoin(User, col(User.id) == col(Card.assignee_id))
+        .where(col(Card.id).in_(among(cards)))
+    )
+    if boards is not None:
+        query = query.where(col(Card.board_id).in_(sorted(boards)))
+    found: dict[int, dict[str, Any]] = {}
+    for row in session.connection().execute(query):
+        tile = dict(zip(_TILE_KEYS, row, strict=True))
+        archived = tile.pop("archived_at")
+        done = tile["done_at"] is not None
+        tile["status"] = _ARCHIVED if archived is not None else _DONE if done else _OPEN
+        tile["labels"] = []
+        tile["checklist_done"] = tile["checklist_total"] = 0
+        found[tile["id"]] = tile
+    if not found:
+        return found
+    labels = (
+        select(col(CardLabel.card_id), col(CardLabel.name))
+        .where(col(CardLabel.card_id).in_(among(cards)))
+        .order_by(col(CardLabel.name))
+    )
+    for card_id, name in session.connection().execute(labels):
+        if card_id in found:  # the log's query may name a card that was deleted since
+            found[card_id]["labels"].append(name)
+    checklist = (
+        select(
+            col(ChecklistItem.card_id),
+            func.count().label("total"),
+            func.count(col(ChecklistItem.done_at)).label("done"),
+        )
+        .where(col(ChecklistItem.card_id).in_(among(cards)))
+        .group_by(col(ChecklistItem.card_id))
+    )
+    for card_id, total, ticked in session.connection().execute(checklist):
+        if card_id in found:
+            found[card_id]["checklist_done"] = ticked
+            found[card_id]["checklist_total"] = total
+    for name, facts in TILE_FACTS.items():
+        values = facts(session, cards)
+        for card_id, tile in found.items():
+            tile[name] = values.get(card_id)
+    return found
+
+
+def card_frame(row: EventRow, tile: bytes | None, *, carries: bool = True) -> bytes:
+    """One card event's frame: its id is the event's, its data the event and the tile.
+
+    ``tile`` is the tile's JSON, or None when the card is gone; without ``carries`` the
+    data has no ``card`` (an earlier event of the batch carried it).
+    """
+    data = dict(zip(EVENT_KEYS, row, strict=True))
+    if carries:
+        data["card"] = None if tile is None else orjson.Fragment(tile)
+    return b"id: %d\nevent: card\ndata: %s\n\n" % (data["id"], dumps(data))
+
+
+def card_frames(
+    session: Session, rows: Sequence[EventRow], cards: CardIds, *, boards: Collection[int]
+) -> list[bytes]:
+    """The frames of these card event rows of ``boards``, in their order; ``cards`` names
+    (at least) their cards. Each card's tile is read and written once: its first event
+    carries it."""
+    found = tiles(session, cards, boards=boards)
+    carried: set[int] = set()
+    frames: list[bytes] = []
+    for row in rows:
+        card_id = row[2]  # EVENT_KEYS
+        if card_id in carried:
+            frames.append(card_frame(row, None, carries=False))
+            continue
+        carried.add(card_id)
+        tile = found.get(card_id)
+        frames.append(card_frame(row, None if tile is None else dumps(tile)))
+    return frames

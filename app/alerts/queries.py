@@ -4,6 +4,7 @@ facts of a card's alert that its tile on a live board shows."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,6 @@ from sqlmodel import Session, col, select
 
 from app.alerts.models import Alert, AlertPayload, AlertSignal
 from app.alerts.schemas import AlertPayloadPublic, AlertSignalPublic
-from app.boards.live.frames import CardIds, among
 from app.core.pagination import decode_cursor, encode_cursor, split_page
 
 
@@ -69,10 +69,10 @@ def card_signals(
 _TILE_FACTS = ("status", "severity", "occurrences", "flaps", "first_seen_at", "resolved_at")
 
 
-def tile_facts(session: Session, cards: CardIds) -> dict[int, dict[str, Any]]:
+def tile_facts(session: Session, card_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """What a board's card tile shows of each card's alert (live board streams)."""
     columns = [col(Alert.card_id), *(col(getattr(Alert, name)) for name in _TILE_FACTS)]
-    query = sa.select(*columns).where(col(Alert.card_id).in_(among(cards)))
+    query = sa.select(*columns).where(col(Alert.card_id).in_(card_ids))
     return {
         card_id: dict(zip(_TILE_FACTS, facts, strict=True))
         for card_id, *facts in session.connection().execute(query)

@@ -9,10 +9,10 @@ everything, asks for its one card when an event names it.
 Tiles are read with a few plain queries per batch of events (never per stream, no ORM
 objects: on the session's connection): the card rows, their labels, their checklist
 counts, and the facts other domains add (``TILE_FACTS``: the alerts domain adds
-``alert``; boards imports no domain).
-The cards of a batch are named by a subquery of the log (``events_cards``), so that the
-statements' text stays the same from batch to batch, however many cards a batch holds.
-The facts' queries may be given cards of other boards too: their answers are ignored.
+``alert``; boards imports no domain). The cards are named by their ids: a subquery of the
+log's range of ids would keep the statements' text the same from batch to batch, but
+PostgreSQL then planned it as a scan of the whole label table, and SQLite went through
+the board's index of the whole log.
 
 A tile is read once per batch, as it is at the read, so a card's first event in a batch
 carries it and the card's later events in the same batch leave ``card`` out (an alert
@@ -26,17 +26,15 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.auth.models import User
-from app.boards.models import Card, CardEvent, CardLabel, CardStatus, ChecklistItem
+from app.boards.models import Card, CardLabel, CardStatus, ChecklistItem
 from app.core.jsontext import dumps
 
-# Which cards: their ids, or a query answering them (``events_cards``).
-CardIds = Collection[int] | Select[Any]
-# name → (session, cards) → {card id: value}; a card missing from the answer gets None.
-TileFacts = Callable[[Session, CardIds], dict[int, Any]]
+# name → (session, sorted card ids) → {card id: value}; a card left out gets None.
+TileFacts = Callable[[Session, Sequence[int]], dict[int, Any]]
 TILE_FACTS: dict[str, TileFacts] = {}
 
 # The tile's keys and the columns they show (rows are read by position: a row's
@@ -57,44 +55,25 @@ _TILE = (
     ("archived_at", Card.archived_at),
 )
 _TILE_KEYS = tuple(key for key, _ in _TILE)
-# A card event's keys in a frame, in the order of the tail's query (tail._COLUMNS), and
-# such a row (read by position).
+# A row of a query, read by position (a card event's, in the order of EVENT_KEYS).
 EventRow = Sequence[Any]
+# A card event's keys in a frame, in the order of the tail's query (tail._COLUMNS).
 EVENT_KEYS = (
     "id", "board_id", "card_id", "type", "actor", "from_column_id", "to_column_id", "created_at",
 )  # fmt: skip
 _OPEN, _DONE, _ARCHIVED = CardStatus.open.value, CardStatus.done.value, CardStatus.archived.value
 
 
-def events_cards(*, after: int, upto: int) -> Select[Any]:
-    """The cards of the log's events with ``after`` < id ≤ ``upto``, of every board.
-
-    A range of the log's key, and nothing else: with a board in it, SQLite reads the
-    board's whole history through its index instead (the caller filters boards).
-    """
-    return select(col(CardEvent.card_id)).where(
-        col(CardEvent.id) > after, col(CardEvent.id) <= upto
-    )
-
-
-def among(cards: CardIds) -> Collection[int] | Select[Any]:
-    """What ``column.in_()`` takes for these cards (sorted ids: one statement per count)."""
-    return cards if isinstance(cards, Select) else sorted(cards)
-
-
-def tiles(
-    session: Session, cards: CardIds, *, boards: Collection[int] | None = None
-) -> dict[int, dict[str, Any]]:
-    """The tiles of these cards (of ``boards`` only, if given; a card that is gone: none)."""
-    if not isinstance(cards, Select) and not cards:
+def tiles(session: Session, card_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+    """The tiles of these cards (a card that is gone has none)."""
+    if not card_ids:
         return {}
+    ids = sorted(card_ids)
     query = (
         select(*(col(column) for _, column in _TILE))
         .outerjoin(User, col(User.id) == col(Card.assignee_id))
-        .where(col(Card.id).in_(among(cards)))
+        .where(col(Card.id).in_(ids))
     )
-    if boards is not None:
-        query = query.where(col(Card.board_id).in_(sorted(boards)))
     found: dict[int, dict[str, Any]] = {}
     for row in session.connection().execute(query):
         tile = dict(zip(_TILE_KEYS, row, strict=True))
@@ -108,11 +87,12 @@ def tiles(
         return found
     labels = (
         select(col(CardLabel.card_id), col(CardLabel.name))
-        .where(col(CardLabel.card_id).in_(among(cards)))
+        .where(col(CardLabel.card_id).in_(ids))
         .order_by(col(CardLabel.name))
     )
-    for card_id, name in session.connection().execute(labels):
-        if card_id in found:  # the log's query may name a card that was deleted since
+    named: list[EventRow] = list(session.connection().execute(labels))
+    for card_id, name in named:
+        if card_id in found:  # on PostgreSQL each statement sees the latest commits
             found[card_id]["labels"].append(name)
     checklist = (
         select(
@@ -120,15 +100,16 @@ def tiles(
             func.count().label("total"),
             func.count(col(ChecklistItem.done_at)).label("done"),
         )
-        .where(col(ChecklistItem.card_id).in_(among(cards)))
+        .where(col(ChecklistItem.card_id).in_(ids))
         .group_by(col(ChecklistItem.card_id))
     )
-    for card_id, total, ticked in session.connection().execute(checklist):
+    counted: list[EventRow] = list(session.connection().execute(checklist))
+    for card_id, total, ticked in counted:
         if card_id in found:
             found[card_id]["checklist_done"] = ticked
             found[card_id]["checklist_total"] = total
     for name, facts in TILE_FACTS.items():
-        values = facts(session, cards)
+        values = facts(session, ids)
         for card_id, tile in found.items():
             tile[name] = values.get(card_id)
     return found
@@ -146,13 +127,10 @@ def card_frame(row: EventRow, tile: bytes | None, *, carries: bool = True) -> by
     return b"id: %d\nevent: card\ndata: %s\n\n" % (data["id"], dumps(data))
 
 
-def card_frames(
-    session: Session, rows: Sequence[EventRow], cards: CardIds, *, boards: Collection[int]
-) -> list[bytes]:
-    """The frames of these card event rows of ``boards``, in their order; ``cards`` names
-    (at least) their cards. Each card's tile is read and written once: its first event
-    carries it."""
-    found = tiles(session, cards, boards=boards)
+def card_frames(session: Session, rows: Sequence[EventRow]) -> list[bytes]:
+    """The frames of these card event rows, in their order. Each card's tile is read and
+    written once: its first event carries it."""
+    found = tiles(session, {row[2] for row in rows})
     carried: set[int] = set()
     frames: list[bytes] = []
     for row in rows:

@@ -55,7 +55,7 @@ def _catch_up(
 ) -> list[LiveEvent] | None:
     with db.session(readonly=True) as session:
         rows = read_board(session, board_id=board_id, after=after, upto=upto, limit=limit)
-        return None if rows is None else render(session, rows, boards=[board_id], after=after)
+        return None if rows is None else render(session, rows)
 
 
 async def board_stream(
@@ -85,8 +85,9 @@ async def board_stream(
                 subscription.push([CatchUp(start)])
         ends = time.monotonic() + settings.max_seconds
         while time.monotonic() < ends:
-            try:
-                await asyncio.wait_for(subscription.ready.wait(), settings.heartbeat_seconds)
+            try:  # (a timeout scope, not wait_for: no task per wake-up)
+                async with asyncio.timeout(settings.heartbeat_seconds):
+                    await subscription.ready.wait()
             except TimeoutError:
                 yield _HEARTBEAT
                 continue

@@ -30,14 +30,14 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
-from app.boards.live.frames import EventRow, card_frames, events_cards
+from app.boards.live.frames import EventRow, card_frames
 from app.boards.models import CardEvent
 from app.core.db import Database
 
@@ -136,14 +136,9 @@ class _Hole:
     xmax: int | None
 
 
-def render(
-    session: Session, rows: Sequence[EventRow], *, boards: Collection[int], after: int
-) -> list[LiveEvent]:
-    """Turn the rows of ``boards``' events past ``after`` into frames (see frames.py)."""
-    if not rows:
-        return []
-    cards = events_cards(after=after, upto=rows[-1][0])
-    frames = card_frames(session, rows, cards, boards=boards)
+def render(session: Session, rows: Sequence[EventRow]) -> list[LiveEvent]:
+    """Turn card event rows into frames (see frames.py)."""
+    frames = card_frames(session, rows)
     return [LiveEvent(row[0], frame) for row, frame in zip(rows, frames, strict=True)]
 
 
@@ -309,7 +304,7 @@ class Tail:
                 return False
             self._holes = {start: hole for start, hole in self._holes.items() if start > expected}
             watched = [row for row in handed if row[1] in boards]
-            events = render(session, watched, boards=boards, after=watermark)
+            events = render(session, watched)
         by_board: dict[int, list[LiveEvent]] = {}
         for row, event in zip(watched, events, strict=True):
             by_board.setdefault(row[1], []).append(event)

@@ -51,6 +51,9 @@ class Board(SQLModel, table=True):
     description: str = Field(default="", sa_type=sa.Text)
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    # +1 on every change of the board or its columns (name, order, WIP limits, a column
+    # added or deleted): live board streams notice it and send the new layout.
+    layout_version: int = Field(default=1, sa_column_kwargs={"server_default": sa.text("1")})
 
 
 class BoardColumn(SQLModel, table=True):

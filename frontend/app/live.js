@@ -2,17 +2,19 @@
 // When nothing (not even a heartbeat) arrives in time, it says "reconnecting…" and opens a
 // new stream that resumes from the last event id; told to resync, it reloads the board.
 // Card events are handed over in bursts (``onEvents``), so that an alert storm redraws the
-// board a few times a second, not once per event.
+// board a few times a second, not once per event; the board's layout (its columns) as it
+// is when the stream opens and after every change (``onBoard``).
 import { signal } from "@preact/signals";
 import { API } from "./api.js";
 
 const BURST_MS = 50;
 
 export class BoardStream {
-  constructor(boardId, { onEvents, onResync }) {
+  constructor(boardId, { onEvents, onResync, onBoard = () => {} }) {
     this.boardId = boardId;
     this.onEvents = onEvents;
     this.onResync = onResync;
+    this.onBoard = onBoard;
     this.queue = [];
     this.flushing = null;
     this.status = signal("connecting"); // connecting | live | reconnecting
@@ -40,6 +42,11 @@ export class BoardStream {
       this.queue.push(JSON.parse(e.data));
       if (!this.flushing) this.flushing = setTimeout(() => this.flush(), BURST_MS);
     });
+    source.addEventListener("board", (e) => {
+      this.alive();
+      this.flush(); // the cards that came before the change first
+      this.onBoard(JSON.parse(e.data));
+    });
     source.addEventListener("resync", () => {
       this.lastId = null;
       this.restart();
@@ -55,6 +62,7 @@ export class BoardStream {
   }
 
   flush() {
+    clearTimeout(this.flushing);
     this.flushing = null;
     const events = this.queue;
     this.queue = [];

@@ -1,4 +1,5 @@
-"""The frames of board streams: each card event with the card's *tile*, rendered once a process.
+"""The frames of board streams: each card event with the card's *tile*, rendered once a process,
+and the board's layout (its columns) when it changes.
 
 A tile is what the board shows of a card (its place, title, kind, priority, labels,
 assignee, due date, checklist progress, and for fires the alert's status, severity,
@@ -30,7 +31,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.auth.models import User
-from app.boards.models import Card, CardLabel, CardStatus, ChecklistItem
+from app.boards.models import Board, Card, CardLabel, CardStatus, ChecklistItem
+from app.boards.schemas import BoardPublic, ColumnPublic
+from app.boards.service import list_columns
 from app.core.jsontext import dumps
 
 # name → (session, sorted card ids) → {card id: value}; a card left out gets None.
@@ -142,3 +145,28 @@ def card_frames(session: Session, rows: Sequence[EventRow]) -> list[bytes]:
         tile = found.get(card_id)
         frames.append(card_frame(row, None if tile is None else dumps(tile)))
     return frames
+
+
+# A board's layout: its fields and its columns, as GET /boards/{id} and /columns answer them.
+# Its frame has no id: a reconnect gets the current layout first, whatever it missed.
+BOARD_GONE = b"event: board\ndata: null\n\n"
+
+
+def layout_versions(session: Session, board_ids: Collection[int]) -> dict[int, int]:
+    """The layout version of each of these boards that still exists."""
+    query = select(col(Board.id), col(Board.layout_version)).where(
+        col(Board.id).in_(sorted(board_ids))
+    )
+    rows: list[EventRow] = list(session.connection().execute(query))
+    return {board_id: version for board_id, version in rows}  # noqa: C416 - rows, not pairs
+
+
+def board_frame(session: Session, board_id: int) -> tuple[int, bytes]:
+    """The layout of a board as a ``board`` frame, with its version (-1: the board is gone)."""
+    board = session.get(Board, board_id)
+    if board is None:
+        return -1, BOARD_GONE
+    columns = list_columns(session, board_id=board_id)
+    data = BoardPublic.model_validate(board).model_dump(mode="json")
+    data["columns"] = [ColumnPublic.model_validate(c).model_dump(mode="json") for c in columns]
+    return board.layout_version, b"event: board\ndata: %s\n\n" % dumps(data)

@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
-from app.boards.live.frames import EventRow, card_frames
+from app.boards.live.frames import EventRow, board_frame, card_frames, layout_versions
 from app.boards.models import CardEvent
 from app.core.db import Database
 
@@ -93,7 +93,15 @@ class CatchUp:
     upto: int
 
 
-Item = Batch | CatchUp
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A board's layout (its columns) as a ``board`` frame; version -1: the board is gone."""
+
+    version: int
+    frame: bytes
+
+
+Item = Batch | CatchUp | Layout
 
 
 @dataclass(eq=False)
@@ -170,6 +178,7 @@ class Tail:
         self._watermark: int | None = None
         self._generation = 0
         self._holes: dict[int, _Hole] = {}
+        self._layouts: dict[int, int] = {}  # board → the layout version last handed out
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -219,6 +228,7 @@ class Tail:
                         self._thread = None
                         self._watermark = None
                         self._holes = {}
+                        self._layouts = {}
                         return
                 try:
                     handed = self._cycle()
@@ -278,7 +288,10 @@ class Tail:
         return listener
 
     def _cycle(self) -> bool:
-        """Read the log past the watermark and hand it out; answer whether any came."""
+        """Read the log past the watermark, and the layouts; hand out what changed.
+
+        Answer whether card events came (a storm: the next read waits to coalesce).
+        """
         with self._lock:
             watermark = self._watermark
             generation = self._generation
@@ -286,25 +299,13 @@ class Tail:
         if watermark is None:
             return False
         with self._db.session(readonly=True) as session:
-            query = (
-                select(*_COLUMNS)
-                .where(col(CardEvent.id) > watermark)
-                .order_by(col(CardEvent.id))
-                .limit(_BATCH)
-            )
-            rows: list[EventRow] = list(session.connection().execute(query))
-            handed: list[EventRow] = []
-            expected = watermark + 1
-            for row in rows:
-                if row[0] != expected and not self._settled(session, expected):
-                    break
-                handed.append(row)
-                expected = row[0] + 1
-            if not handed:
-                return False
-            self._holes = {start: hole for start, hole in self._holes.items() if start > expected}
+            handed = self._read(session, watermark)
             watched = [row for row in handed if row[1] in boards]
             events = render(session, watched)
+            # After the log: a column made before a card moved into it is seen by now.
+            layouts = self._relayouts(session, boards)
+        if not handed and not layouts:
+            return False
         by_board: dict[int, list[LiveEvent]] = {}
         for row, event in zip(watched, events, strict=True):
             by_board.setdefault(row[1], []).append(event)
@@ -312,29 +313,60 @@ class Tail:
             board_id: Batch(tuple(items), b"".join(item.frame for item in items))
             for board_id, items in by_board.items()
         }
-        top = handed[-1][0]
+        top = handed[-1][0] if handed else watermark
         deliveries: dict[asyncio.AbstractEventLoop, list[tuple[Subscription, list[Item]]]] = {}
         with self._lock:
             self._watermark = top
             for board_id, streams in self._subscriptions.items():
+                layout = layouts.get(board_id)
                 batch = batches.get(board_id)
                 for stream in streams:
-                    items: list[Item]
+                    items: list[Item] = [] if layout is None else [layout]
                     if stream.generation > generation and board_id not in boards:
                         # Registered while this batch was read, for a board it did not
                         # render: the stream reads its share itself.
-                        items = [CatchUp(top)]
+                        items.append(CatchUp(top))
                     elif batch is not None:
-                        items = [batch]
-                    else:
-                        continue
-                    deliveries.setdefault(stream.loop, []).append((stream, items))
+                        items.append(batch)
+                    if items:
+                        deliveries.setdefault(stream.loop, []).append((stream, items))
         for loop, pairs in deliveries.items():  # one wake-up per event loop, not per stream
             try:
                 loop.call_soon_threadsafe(_deliver, pairs)
             except RuntimeError:  # the loop has closed: its streams are gone
                 continue
-        return True
+        return bool(handed)
+
+    def _read(self, session: Session, watermark: int) -> list[EventRow]:
+        """The log's rows past the watermark that can be handed out (none past a hole)."""
+        query = (
+            select(*_COLUMNS)
+            .where(col(CardEvent.id) > watermark)
+            .order_by(col(CardEvent.id))
+            .limit(_BATCH)
+        )
+        rows: list[EventRow] = list(session.connection().execute(query))
+        handed: list[EventRow] = []
+        expected = watermark + 1
+        for row in rows:
+            if row[0] != expected and not self._settled(session, expected):
+                break
+            handed.append(row)
+            expected = row[0] + 1
+        if handed:
+            self._holes = {start: hole for start, hole in self._holes.items() if start > expected}
+        return handed
+
+    def _relayouts(self, session: Session, boards: set[int]) -> dict[int, Layout]:
+        """The layouts of the watched boards whose version moved since last handed out."""
+        versions = layout_versions(session, boards) if boards else {}
+        changed: dict[int, Layout] = {}
+        for board_id in boards:
+            version = versions.get(board_id, -1)
+            if self._layouts.get(board_id) != version:
+                changed[board_id] = Layout(*board_frame(session, board_id))
+        self._layouts = {board_id: versions.get(board_id, -1) for board_id in boards}
+        return changed
 
     def _settled(self, session: Session, start: int) -> bool:
         """Whether the ids from ``start`` up to the next visible row will never appear."""

@@ -23,6 +23,19 @@ export function fromDetail(detail) {
   return { order: detail.columns.map((c) => c.id), byId };
 }
 
+/** The columns of a board's new layout (a live ``board`` event): their names, order and
+ * limits change, a new column arrives empty, a deleted one (always empty) goes. */
+export function relayout(state, layout) {
+  const byId = {};
+  for (const column of layout.columns) {
+    const current = state.byId[column.id];
+    byId[column.id] = current
+      ? { ...current, column: { ...current.column, ...column } }
+      : { column: { ...column, card_count: 0 }, cards: [], cursor: null, loading: false };
+  }
+  return { order: layout.columns.map((c) => c.id), byId };
+}
+
 export function find(state, cardId) {
   for (const id of state.order) {
     const index = state.byId[id].cards.findIndex((c) => c.id === cardId);

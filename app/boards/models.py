@@ -142,6 +142,15 @@ class Card(SQLModel, table=True):
             postgresql_where=sa.text("archived_at IS NULL"),
         ),
         sa.Index("ix_card_board_id_id", "board_id", "id"),
+        # A board's done columns show their most recently done cards. Partial: the cards
+        # alerts open (most inserts) are not done and never enter it.
+        sa.Index(
+            "ix_card_column_id_done_at",
+            "column_id",
+            "done_at",
+            sqlite_where=sa.text("done_at IS NOT NULL AND archived_at IS NULL"),
+            postgresql_where=sa.text("done_at IS NOT NULL AND archived_at IS NULL"),
+        ),
         # Most cards (every fire) have nobody assigned: only assigned cards are indexed.
         sa.Index(
             "ix_card_assignee_id",

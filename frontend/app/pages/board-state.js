@@ -1,9 +1,12 @@
 // The board's cards as the page holds them: pure functions over {order, byId}, where
-// byId[columnId] = {column, cards (in rank order), cursor (null: all loaded), loading}.
+// byId[columnId] = {column, cards (in rank order), cursor (null: all loaded), loading,
+// recent (a done column showing its DONE_FEW most recently done cards, newest first)}.
 // Cards are held as *tiles*: what a card shows on the board. Live events bring tiles
 // (app/boards/live/frames.py); cards read from the API are made into the same shape.
 
 export const PAGE = 50;
+// Done columns show their most recently done cards, newest first, this many (UI.md).
+export const DONE_FEW = 10;
 
 /** A card from the API as a tile: its checklist as counts (a live tile has no items). */
 export function tile(card) {
@@ -13,12 +16,14 @@ export function tile(card) {
 }
 
 const byRank = (a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : a.id - b.id);
+const doneAt = (card) => (card.done_at ? Date.parse(card.done_at) : 0);
+const byRecent = (a, b) => doneAt(b) - doneAt(a) || b.id - a.id;
 
-export function fromDetail(detail) {
+export function fromDetail(detail, { recent = false } = {}) {
   const byId = {};
   for (const column of detail.columns) {
     const { cards, next_cursor: cursor, ...rest } = column;
-    byId[column.id] = { column: rest, cards: cards.map(tile), cursor, loading: false };
+    byId[column.id] = { column: rest, cards: cards.map(tile), cursor, loading: false, recent: recent && rest.is_done };
   }
   return { order: detail.columns.map((c) => c.id), byId };
 }
@@ -31,7 +36,7 @@ export function relayout(state, layout) {
     const current = state.byId[column.id];
     byId[column.id] = current
       ? { ...current, column: { ...current.column, ...column } }
-      : { column: { ...column, card_count: 0 }, cards: [], cursor: null, loading: false };
+      : { column: { ...column, card_count: 0 }, cards: [], cursor: null, loading: false, recent: false };
   }
   return { order: layout.columns.map((c) => c.id), byId };
 }
@@ -69,7 +74,8 @@ export function insertAt(state, card, columnId, index) {
   if (found && found.columnId !== columnId) next = count(count(next, found.columnId, -1), columnId, 1);
   return withColumn(next, columnId, (c) => {
     const cards = c.cards.slice();
-    cards.splice(Math.min(index, cards.length), 0, { ...card, column_id: columnId });
+    // Into a done column that shows its latest: the card was just done, so it goes first.
+    cards.splice(c.recent ? 0 : Math.min(index, cards.length), 0, { ...card, column_id: columnId });
     return { cards };
   });
 }
@@ -94,6 +100,7 @@ export function place(state, update, { matches = () => true, event = null } = {}
   else if (!found && event?.type === "card.created") next = count(next, card.column_id, 1);
   if (!matches(card)) return next;
   return withColumn(next, card.column_id, (c) => {
+    if (c.recent) return { cards: [...c.cards, card].sort(byRecent).slice(0, DONE_FEW) };
     const last = c.cards[c.cards.length - 1];
     // Past the loaded page: it arrives with its page.
     if (c.cursor && last && byRank(card, last) > 0) return {};

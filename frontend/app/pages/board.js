@@ -37,9 +37,10 @@ export function BoardPage({ boardId }) {
 
   async function load() {
     const filtering = S.active(filterRef.current);
-    const detail = await get(`/boards/${boardId}?cards_per_column=${filtering ? 0 : S.PAGE}`);
+    const pages = filtering ? "cards_per_column=0" : `cards_per_column=${S.PAGE}&done_cards=${S.DONE_FEW}`;
+    const detail = await get(`/boards/${boardId}?${pages}`);
     const { columns, ...rest } = detail;
-    let next = S.fromDetail(detail);
+    let next = S.fromDetail(detail, { recent: !filtering });
     if (filtering) {
       const pages = await Promise.all(next.order.map((id) => get(`/boards/${boardId}/cards${query({ ...pageQuery(), column_id: id, limit: S.PAGE })}`)));
       next.order.forEach((id, i) => { next = S.appendPage(next, id, pages[i]); });
@@ -230,7 +231,7 @@ export function BoardPage({ boardId }) {
     <div class="columns">
       ${state ? state.order.map((id, index) => {
         const c = state.byId[id];
-        return html`<${Column} key=${id} column=${c.column} cards=${c.cards} columns=${columns} loading=${c.loading}
+        return html`<${Column} key=${id} column=${c.column} cards=${c.cards} columns=${columns} loading=${c.loading} recent=${c.recent}
           more=${Boolean(c.cursor)} empty=${emptyText(index, filtering)} onLoadMore=${loadMore} onDrop=${onDrop} onMove=${move} onKey=${cardKeys} />`;
       }) : html`<p class="muted">Loading the board…</p>`}
     </div>

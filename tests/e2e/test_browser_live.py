@@ -71,3 +71,38 @@ def test_column_changes_made_elsewhere_reach_the_open_board(
     assert api.delete(f"{columns}/{added['id']}").status_code == 204
     expect(waiting).to_have_count(0, timeout=3000)
     assert _headings(page) == ["triage", "in progress", "done"]
+
+
+STREAM = "**/api/v1/boards/*/stream*"
+
+
+def test_a_silent_stream_says_reconnecting_and_the_board_resumes(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    """The page's clock is Playwright's: its heartbeat watchdog is driven, not waited for.
+
+    The stream the page holds keeps beating (the server is fine); the clock jumps past two
+    heartbeats as if a proxy held them back, and every new stream is refused while a card
+    is added elsewhere. Once streams get through, the page resumes from its last event id:
+    the card arrives without a reload.
+    """
+    board = _board(api)
+    page = new_page()
+    page.clock.install()
+    _open(page, firelane, board)
+    page.route(STREAM, lambda route: route.abort())
+    page.clock.fast_forward(2 * 2_000 + 5_000 + 1_000)  # heartbeat 2 s (tests/e2e/conftest)
+    expect(page.get_by_role("status").filter(has_text="reconnecting…")).to_be_visible()
+    made = api.post(f"/api/v1/boards/{board['id']}/cards", json={"title": "Added meanwhile"})
+    assert made.status_code == 201
+    triage = page.get_by_role("region", name="Triage", exact=True)
+    expect(triage.get_by_role("article")).to_have_count(0)
+    page.evaluate("() => { window.__notReloaded = true; }")
+    answered: list[str] = []
+    page.on("response", lambda r: "/stream" in r.url and answered.append(r.url))
+    page.unroute(STREAM)
+    page.clock.fast_forward(3_000)  # the page's own retry, if the browser's has not come
+    expect(page.get_by_role("status").filter(has_text="live")).to_be_visible()
+    expect(triage.get_by_role("article").filter(has_text="Added meanwhile")).to_be_visible()
+    assert page.evaluate("() => window.__notReloaded") is True
+    assert answered and "resume=" in answered[-1]  # resumed by id, not a reload of the board

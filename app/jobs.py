@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.base import BaseScheduler
 
 from app.alerts import jobs as alert_jobs
+from app.alerts import queries as alert_queries
 from app.auth import service as auth_service
 from app.boards import automation
+from app.boards.live.frames import TILE_FACTS
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.scheduler import build_scheduler
@@ -26,6 +28,7 @@ def wire() -> None:
     """Connect every domain's event listeners; the API, the worker and the CLI call it."""
     outbox.install()  # webhook deliveries and rules hear every event
     automation.install()  # rules' card actions and web-request outcomes
+    TILE_FACTS["alert"] = alert_queries.tile_facts  # fire cards on live boards
 
 
 def _purge_sessions(db: Database) -> None:

@@ -130,7 +130,10 @@ def create_app(
         per_address=settings.login_attempts_per_address,
         window_minutes=settings.login_window_minutes,
     )
-    app.state.live_tail = Tail(database, poll_seconds=get_stream_settings().poll_seconds)
+    streams = get_stream_settings()
+    app.state.live_tail = Tail(
+        database, poll_seconds=streams.poll_seconds, coalesce_seconds=streams.coalesce_seconds
+    )
     install_error_handlers(app)
     app.include_router(ops, responses=ERROR_RESPONSES)
     # Alert ingestion first: routes are matched in turn, and it is the busiest path.

@@ -71,14 +71,28 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def processes(server: int, postgres: bool) -> dict[str, list[int]]:
-    """Firelane's processes by role (the serving process, its children), and PostgreSQL's."""
+def processes(server: int, postgres: bool, database: str | None = None) -> dict[str, list[int]]:
+    """Firelane's processes by role (the serving process, its children), and PostgreSQL's.
+
+    With ``database``, only the PostgreSQL backends connected to it (their process title
+    names it): the server's other clients (other people's tests) stay out of the figure.
+    """
     children = Path(f"/proc/{server}/task/{server}/children").read_text().split()
     found = {"http": [server], "children": [int(pid) for pid in children]}
     if postgres:
         listing = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
-        found["postgres"] = [int(pid) for pid in listing.stdout.split()]
+        pids = [int(pid) for pid in listing.stdout.split()]
+        if database is not None:
+            pids = [pid for pid in pids if f" {database} " in _title(pid)]
+        found["postgres"] = pids
     return found
+
+
+def _title(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
 
 
 def cpu_used(found: dict[str, list[int]]) -> dict[str, float]:

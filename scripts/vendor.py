@@ -17,6 +17,11 @@ integrity differs from the recorded one is refused: to move to another version, 
 To add a package, append an entry with ``name``, ``version`` and ``files`` (``from`` and
 ``to`` only), run ``make vendor`` (or with ``--package``), and commit ``vendor.json`` with
 the files it wrote.
+
+Scripts and styles are written without their trailing ``sourceMappingURL`` comment: the
+maps are not vendored, and browsers' developer tools would ask the server for them (404s).
+Such a file's entry says ``"edited": "sourceMappingURL comment removed"``, and its
+``sha256`` is that of the file as committed (the tarball's integrity vouches for the rest).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -34,6 +40,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "vendor.json"
 _LICENCE_NAMES = ("license", "licence", "copying")
+# The trailing source map comment of a script (//# or the old //@) or a style sheet (/*# */).
+_SOURCE_MAP = re.compile(
+    rb"[ \t]*(?://[#@][ \t]*sourceMappingURL=[^\r\n]*|/\*[#@][ \t]*sourceMappingURL=[^*]*\*/)\s*\Z"
+)
+_EDITED = "sourceMappingURL comment removed"
 
 
 class VendorError(Exception):
@@ -52,6 +63,14 @@ def save(data: dict[str, Any], manifest: Path = MANIFEST) -> None:
         for package in data["packages"]
     ]
     manifest.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def strip_source_map(content: bytes) -> bytes:
+    """``content`` without its trailing source map comment (ending in one newline)."""
+    stripped = _SOURCE_MAP.sub(b"", content)
+    if stripped == content:
+        return content
+    return stripped.rstrip(b"\r\n") + b"\n"
 
 
 def sha256(path: Path) -> str:
@@ -88,6 +107,11 @@ def fetch(package: dict[str, Any], root: Path = ROOT) -> None:
             package["license"] = json.loads(meta)["license"]
             for entry in package["files"]:
                 content = _member(archive, entry["from"], name)
+                entry.pop("edited", None)
+                if entry["to"].endswith((".js", ".mjs", ".css")):
+                    edited = strip_source_map(content)
+                    if edited != content:
+                        content, entry["edited"] = edited, _EDITED
                 target = root / entry["to"]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
@@ -121,6 +145,8 @@ def check(data: dict[str, Any], root: Path = ROOT) -> list[str]:
                 problems.append(f"{label}: {entry['to']} is missing")
             elif sha256(target) != entry.get("sha256"):
                 problems.append(f"{label}: {entry['to']} does not match its recorded sha256")
+            elif b"sourceMappingURL=" in target.read_bytes()[-4096:]:
+                problems.append(f"{label}: {entry['to']} still names a source map")
     # A stray file in a vendored folder would be served without anyone vouching for it.
     for folder in {path.parent for path in listed}:
         for path in folder.iterdir():

@@ -1,9 +1,13 @@
-"""Reading what alerts brought: a card's received signals with their raw payloads."""
+"""Reading what alerts brought: a card's received signals with their raw payloads, and the
+facts of a card's alert that its tile on a live board shows."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.alerts.models import Alert, AlertPayload, AlertSignal
@@ -60,3 +64,16 @@ def card_signals(
     rows = list(session.exec(query.order_by(col(AlertSignal.id)).limit(limit + 1)))
     page, next_cursor = split_page(rows, limit, lambda row: encode_cursor("signal", row[0].id))
     return [_public(signal, payload) for signal, payload in page], next_cursor
+
+
+_TILE_FACTS = ("status", "severity", "occurrences", "flaps", "first_seen_at", "resolved_at")
+
+
+def tile_facts(session: Session, card_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """What a board's card tile shows of each card's alert (live board streams)."""
+    columns = [col(Alert.card_id), *(col(getattr(Alert, name)) for name in _TILE_FACTS)]
+    query = sa.select(*columns).where(col(Alert.card_id).in_(card_ids))
+    return {
+        card_id: dict(zip(_TILE_FACTS, facts, strict=True))
+        for card_id, *facts in session.connection().execute(query)
+    }

@@ -51,6 +51,9 @@ class Board(SQLModel, table=True):
     description: str = Field(default="", sa_type=sa.Text)
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    # +1 on every change of the board or its columns (name, order, WIP limits, a column
+    # added or deleted): live board streams notice it and send the new layout.
+    layout_version: int = Field(default=1, sa_column_kwargs={"server_default": sa.text("1")})
 
 
 class BoardColumn(SQLModel, table=True):
@@ -139,6 +142,15 @@ class Card(SQLModel, table=True):
             postgresql_where=sa.text("archived_at IS NULL"),
         ),
         sa.Index("ix_card_board_id_id", "board_id", "id"),
+        # A board's done columns show their most recently done cards. Partial: the cards
+        # alerts open (most inserts) are not done and never enter it.
+        sa.Index(
+            "ix_card_column_id_done_at",
+            "column_id",
+            "done_at",
+            sqlite_where=sa.text("done_at IS NOT NULL AND archived_at IS NULL"),
+            postgresql_where=sa.text("done_at IS NOT NULL AND archived_at IS NULL"),
+        ),
         # Most cards (every fire) have nobody assigned: only assigned cards are indexed.
         sa.Index(
             "ix_card_assignee_id",

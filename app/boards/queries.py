@@ -109,20 +109,25 @@ def column_counts(session: Session, *, board_id: int) -> dict[int, int]:
 
 
 def _first_pages(
-    session: Session, column_ids: list[int], limit: int
+    session: Session, column_ids: list[int], limit: int, *, recent: frozenset[int] = frozenset()
 ) -> dict[int, tuple[list[Card], str | None]]:
     """The first ``limit`` cards of each column: one indexed query per column for the ids,
-    then the cards and their relations loaded together (not once per column)."""
+    then the cards and their relations loaded together (not once per column). Columns in
+    ``recent`` answer their most recently done cards instead, newest first, with no cursor."""
     page_ids: dict[int, list[int]] = {}
     cursors: dict[int, str | None] = {}
     for column_id in column_ids:
-        query = (
-            select(Card.id, Card.rank)
-            .where(Card.column_id == column_id, col(Card.archived_at).is_(None))
-            .order_by(col(Card.rank), col(Card.id))
-            .limit(limit + 1)
+        query = select(Card.id, Card.rank).where(
+            Card.column_id == column_id, col(Card.archived_at).is_(None)
         )
-        rows = list(session.exec(query))
+        if column_id in recent:  # (ix_card_column_id_done_at)
+            newest = query.where(col(Card.done_at).is_not(None)).order_by(
+                col(Card.done_at).desc(), col(Card.id).desc()
+            )
+            page_ids[column_id] = [row[0] for row in session.exec(newest.limit(limit)) if row[0]]
+            cursors[column_id] = None
+            continue
+        rows = list(session.exec(query.order_by(col(Card.rank), col(Card.id)).limit(limit + 1)))
         rows, cursors[column_id] = split_page(
             rows, limit, lambda row: encode_cursor("rank", row[1], row[0])
         )
@@ -135,16 +140,21 @@ def _first_pages(
     }
 
 
-def board_detail(session: Session, *, board: Board, cards_per_column: int) -> BoardDetail:
-    """The board with its columns, their counts and the first page of each column."""
+def board_detail(
+    session: Session, *, board: Board, cards_per_column: int, done_cards: int | None = None
+) -> BoardDetail:
+    """The board with its columns, their counts and the first page of each column (with
+    ``done_cards``, done columns hold that many of their most recently done cards)."""
     board_id = pk(board)
     counts = column_counts(session, board_id=board_id)
     board_columns = list_columns(session, board_id=board_id)
-    pages = (
-        _first_pages(session, [pk(c) for c in board_columns], cards_per_column)
-        if cards_per_column
-        else {}
-    )
+    pages: dict[int, tuple[list[Card], str | None]] = {}
+    done = frozenset(pk(c) for c in board_columns if c.is_done)
+    if cards_per_column:
+        others = [pk(c) for c in board_columns if done_cards is None or pk(c) not in done]
+        pages.update(_first_pages(session, others, cards_per_column))
+    if done_cards:
+        pages.update(_first_pages(session, sorted(done), done_cards, recent=done))
     columns: list[ColumnDetail] = []
     for column in board_columns:
         cards, next_cursor = pages.get(pk(column), ([], None))

@@ -67,9 +67,20 @@ def get_board(
     board: BoardDep,
     session: SessionDep,
     cards_per_column: Annotated[int, Query(ge=0, le=200)] = 20,
+    done_cards: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=200,
+            description="Done columns answer their most recently done cards, newest first, "
+            "this many (no next page); without it, like the other columns.",
+        ),
+    ] = None,
 ) -> BoardDetail:
     """Read a board: its columns with card counts and the first cards of each column."""
-    return queries.board_detail(session, board=board, cards_per_column=cards_per_column)
+    return queries.board_detail(
+        session, board=board, cards_per_column=cards_per_column, done_cards=done_cards
+    )
 
 
 @router.patch("/boards/{board_id:int}", response_model=BoardPublic)

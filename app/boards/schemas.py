@@ -100,6 +100,9 @@ class BoardPublic(BaseModel):
     description: str
     created_at: datetime
     updated_at: datetime
+    layout_version: int = Field(
+        description="+1 on every change of the board or its columns (live boards compare it)."
+    )
 
 
 # --- cards ---------------------------------------------------------------------------

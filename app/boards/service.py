@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -68,6 +68,12 @@ def create_board(session: Session, *, data: BoardCreate) -> Board:
     return board
 
 
+def _relayout(session: Session, board_id: int) -> None:
+    """Count a change of the board or its columns (live boards hear of it: app.boards.live)."""
+    bump = update(Board).where(col(Board.id) == board_id)
+    session.execute(bump.values(layout_version=col(Board.layout_version) + 1))
+
+
 def update_board(session: Session, *, board: Board, data: BoardUpdate) -> Board:
     """Rename a board or change its description."""
     for field, value in data.model_dump(exclude_unset=True).items():
@@ -75,6 +81,8 @@ def update_board(session: Session, *, board: Board, data: BoardUpdate) -> Board:
             setattr(board, field, value)
     board.updated_at = now()
     session.add(board)
+    session.flush()
+    _relayout(session, pk(board))
     session.commit()
     return board
 
@@ -131,6 +139,7 @@ def create_column(session: Session, *, board: Board, data: ColumnCreate) -> Boar
     session.flush()
     if data.position is not None:
         _renumber(columns, column, data.position)
+    _relayout(session, pk(board))
     session.commit()
     return column
 
@@ -145,6 +154,8 @@ def update_column(session: Session, *, column: BoardColumn, data: ColumnUpdate) 
     if position is not None:
         _renumber(list_columns(session, board_id=column.board_id), column, position)
     session.add(column)
+    session.flush()
+    _relayout(session, column.board_id)
     session.commit()
     return column
 
@@ -162,4 +173,5 @@ def delete_column(session: Session, *, column: BoardColumn) -> None:
     session.delete(column)
     for index, other in enumerate(c for c in columns if c.id != column.id):
         other.position = index
+    _relayout(session, column.board_id)
     session.commit()

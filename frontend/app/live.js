@@ -1,14 +1,22 @@
 // The live board: one EventSource per board page, watched by a heartbeat timer.
 // When nothing (not even a heartbeat) arrives in time, it says "reconnecting…" and opens a
 // new stream that resumes from the last event id; told to resync, it reloads the board.
+// Card events are handed over in bursts (``onEvents``), so that an alert storm redraws the
+// board a few times a second, not once per event; the board's layout (its columns) as it
+// is when the stream opens and after every change (``onBoard``).
 import { signal } from "@preact/signals";
 import { API } from "./api.js";
 
+const BURST_MS = 50;
+
 export class BoardStream {
-  constructor(boardId, { onEvent, onResync }) {
+  constructor(boardId, { onEvents, onResync, onBoard = () => {} }) {
     this.boardId = boardId;
-    this.onEvent = onEvent;
+    this.onEvents = onEvents;
     this.onResync = onResync;
+    this.onBoard = onBoard;
+    this.queue = [];
+    this.flushing = null;
     this.status = signal("connecting"); // connecting | live | reconnecting
     this.lastId = null;
     this.heartbeat = 15;
@@ -31,7 +39,13 @@ export class BoardStream {
     source.addEventListener("card", (e) => {
       this.lastId = e.lastEventId || this.lastId;
       this.alive();
-      this.onEvent(JSON.parse(e.data));
+      this.queue.push(JSON.parse(e.data));
+      if (!this.flushing) this.flushing = setTimeout(() => this.flush(), BURST_MS);
+    });
+    source.addEventListener("board", (e) => {
+      this.alive();
+      this.flush(); // the cards that came before the change first
+      this.onBoard(JSON.parse(e.data));
     });
     source.addEventListener("resync", () => {
       this.lastId = null;
@@ -45,6 +59,14 @@ export class BoardStream {
       if (source.readyState === EventSource.CLOSED) this.later();
     };
     this.watch();
+  }
+
+  flush() {
+    clearTimeout(this.flushing);
+    this.flushing = null;
+    const events = this.queue;
+    this.queue = [];
+    if (events.length && !this.closed) this.onEvents(events);
   }
 
   alive() {
@@ -75,6 +97,7 @@ export class BoardStream {
   close() {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.flushing);
     this.source?.close();
   }
 }

@@ -34,6 +34,7 @@ function NotFound() {
 
 async function start() {
   const root = document.getElementById("app");
+  root.textContent = ""; // the shell's "Loading Firelane…" (Preact would keep it beside the page)
   const path = location.pathname.replace(/\/+$/, "") || "/";
   if (path === "/login") {
     document.title = "Log in · Firelane";

@@ -109,6 +109,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/rules/{rule_id}"): ADMIN,
     ("DELETE", "/api/v1/rules/{rule_id}"): ADMIN,
     ("GET", "/api/v1/rules/{rule_id}/runs"): ADMIN,
+    # reports
+    ("GET", "/api/v1/reports/weekly"): ANY,
     # ops
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,

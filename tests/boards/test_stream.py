@@ -171,3 +171,23 @@ def test_events_are_handed_out_in_id_order_when_commits_are_not(
     assert ids[0] == first
     assert ids == sorted(ids)
     assert json.loads(got[-1]["data"])["card"]["title"] == "fast writer's card"
+
+
+def test_an_alerts_events_carry_its_tile_once(admin: TestClient) -> None:
+    """A new alert's card.created and alert.fired come together: the first brings the tile."""
+    board_id = _board(admin)
+    hook = {"name": "generic", "kind": "generic", "board_id": board_id}
+    integration = admin.post("/api/v1/integrations", json=hook).json()
+    path = "/" + integration["ingest_url"].split("://", 1)[1].split("/", 1)[1]
+    auth = {"Authorization": f"Bearer {integration['token']}"}
+    with admin.stream("GET", f"/api/v1/boards/{board_id}/stream") as response:
+        frames = _frames(response)
+        _until(frames, "ready")
+        sent = admin.post(path, json={"title": "<b>Disk</b> full", "key": "d"}, headers=auth)
+        assert sent.status_code == 202, sent.text
+        got = [json.loads(f["data"]) for f in _cards_until_quiet(frames)]
+    assert [event["type"] for event in got] == ["card.created", "alert.fired"]
+    assert got[0]["card"]["title"] == "<b>Disk</b> full"
+    assert got[0]["card"]["alert"]["status"] == "firing"
+    assert "card" not in got[1]
+    assert got[1]["card_id"] == got[0]["card_id"]

@@ -49,3 +49,28 @@ def test_a_changed_missing_or_stray_file_is_reported(tmp_path: Path) -> None:
     assert "does not match" in problems[0]
     assert "missing" in problems[1]
     assert "not in vendor.json" in problems[2]
+
+
+def test_source_map_comments_are_taken_out() -> None:
+    strip = _vendor().strip_source_map
+    assert strip(b"a();\n//# sourceMappingURL=a.js.map\n") == b"a();\n"
+    assert strip(b"a();//# sourceMappingURL=a.js.map") == b"a();\n"  # on the code's line
+    assert strip(b"a{}\n/*# sourceMappingURL=a.css.map */\n\n") == b"a{}\n"
+    assert strip(b"export{x};\n\n//@ sourceMappingURL=x.map") == b"export{x};\n"
+    untouched = b'const s = "//# sourceMappingURL=not.the.end";\nrun(s);\n'
+    assert strip(untouched) == untouched
+
+
+def test_a_committed_file_that_names_a_source_map_is_reported(tmp_path: Path) -> None:
+    vendor = _vendor()
+    data = vendor.load()
+    _copy(vendor, data, tmp_path)
+    entry = next(f for p in data["packages"] for f in p["files"] if f["to"].endswith(".js"))
+    target = tmp_path / entry["to"]
+    target.write_bytes(target.read_bytes() + b"//# sourceMappingURL=x.map\n")
+    entry["sha256"] = vendor.sha256(target)
+    assert vendor.check(data, tmp_path) == [
+        f"{p['name']}@{p['version']}: {entry['to']} still names a source map"
+        for p in data["packages"]
+        if entry in p["files"]
+    ]

@@ -20,6 +20,9 @@ class StreamSettings(BaseSettings):
     # How often the tail reads the log on SQLite (PostgreSQL wakes it by NOTIFY; this is then
     # only the fallback).
     poll_seconds: float = Field(default=0.25, gt=0, le=10)
+    # While events keep coming (a storm of transactions, each notifying on PostgreSQL), the
+    # log is read at most this often: streams wake a few times a second, not per commit.
+    coalesce_seconds: float = Field(default=0.25, ge=0, le=5)
     # A reconnect that missed more events than this gets `resync` (reload the board) instead.
     resume_limit: int = Field(default=1000, ge=1, le=100_000)
     # A stream ends after this long and the browser reconnects (its session is checked again).

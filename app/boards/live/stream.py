@@ -1,11 +1,15 @@
 """A board's server-sent-event stream: resume by Last-Event-ID, then live from the tail.
 
 Frames: ``ready`` once (its id is where the stream starts, so a reconnect without any card
-event in between still resumes), ``card`` per card event (its id is the ``card_event`` id;
-data = the event and the card as it is now, ``null`` when deleted), ``resync`` when the
-browser must reload the board (its gap is too long, or it fell too far behind), and a
-heartbeat (a comment line, then a ``heartbeat`` event that the page's watchdog can hear).
-The stream ends after ``max_seconds``; the browser reconnects.
+event in between still resumes), ``board`` right after it and whenever the board or its
+columns change (data = the board as ``GET /boards/{id}`` answers it, with its
+``layout_version``, and ``columns`` as ``GET /boards/{id}/columns`` answers them; ``null``
+when the board is deleted; no id, so it does not move Last-Event-ID), ``card`` per card
+event (its id is the ``card_event`` id; data = the event and the card's tile as it is now,
+``null`` when deleted: see frames.py), ``resync`` when the browser must reload the board
+(its gap is too long, or it fell too far behind), and a heartbeat (a comment line, then a
+``heartbeat`` event that the page's watchdog can hear). The stream ends after
+``max_seconds``; the browser reconnects.
 """
 
 from __future__ import annotations
@@ -21,7 +25,17 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.boards.live.config import StreamSettings, get_stream_settings
-from app.boards.live.tail import CatchUp, LiveEvent, Subscription, Tail, read_board, render
+from app.boards.live.frames import board_frame
+from app.boards.live.tail import (
+    Batch,
+    CatchUp,
+    Layout,
+    LiveEvent,
+    Subscription,
+    Tail,
+    read_board,
+    render,
+)
 from app.core.db import Database, get_database
 
 HEADERS = {
@@ -39,6 +53,11 @@ def parse_last_event_id(value: str | None) -> int | None:
     if value is None or not value.strip().isdigit() or len(value.strip()) > 18:
         return None
     return int(value.strip())
+
+
+def _layout(db: Database, board_id: int) -> tuple[int, bytes]:
+    with db.session(readonly=True) as session:
+        return board_frame(session, board_id)
 
 
 def _catch_up(
@@ -64,29 +83,42 @@ async def board_stream(
     )
     try:
         start = subscription.start
+        # Read after subscribing: a later change of the layout reaches the tail.
+        layout, frame = await to_thread.run_sync(_layout, db, board_id)
         hello = orjson.dumps({"heartbeat_seconds": settings.heartbeat_seconds})
         yield b"retry: 2000\n"
         if last_event_id is None:
             sent = start
-            yield b"id: %d\nevent: ready\ndata: %s\n\n" % (sent, hello)
+            yield b"id: %d\nevent: ready\ndata: %s\n\n%s" % (sent, hello, frame)
         else:
             sent = last_event_id
-            yield b"event: ready\ndata: %s\n\n" % hello
+            yield b"event: ready\ndata: %s\n\n%s" % (hello, frame)
             if sent < start:
                 subscription.push([CatchUp(start)])
         ends = time.monotonic() + settings.max_seconds
         while time.monotonic() < ends:
-            try:
-                await asyncio.wait_for(subscription.ready.wait(), settings.heartbeat_seconds)
+            try:  # (a timeout scope, not wait_for: no task per wake-up)
+                async with asyncio.timeout(settings.heartbeat_seconds):
+                    await subscription.ready.wait()
             except TimeoutError:
                 yield _HEARTBEAT
                 continue
             if subscription.overflowed:
                 yield _RESYNC
                 return
-            # One write per wake-up, however many events it brings (an alert storm).
+            # One write per wake-up, however many events it brings (an alert storm); a
+            # batch goes out as the bytes every stream of the board shares.
             chunk: list[bytes] = []
             for item in subscription.take():
+                if isinstance(item, Layout):
+                    if item.version < 0 or item.version > layout:
+                        chunk.append(item.frame)
+                        layout = item.version
+                    continue
+                if isinstance(item, Batch) and item.first <= sent < item.last:
+                    # Resumed from inside this batch (an id another process handed out):
+                    # read the rest afresh, as its first events carried its cards' tiles.
+                    item = CatchUp(item.last)
                 if isinstance(item, CatchUp):
                     if item.upto <= sent:
                         continue
@@ -105,10 +137,12 @@ async def board_stream(
                         return
                     chunk.extend(event.frame for event in missed)
                     sent = item.upto
-                elif item.id > sent:
-                    chunk.append(item.frame)
-                    sent = item.id
-            if chunk:
+                elif item.first > sent:
+                    chunk.append(item.joined)
+                    sent = item.last
+            if len(chunk) == 1:
+                yield chunk[0]
+            elif chunk:
                 yield b"".join(chunk)
     finally:
         tail.unsubscribe(subscription)

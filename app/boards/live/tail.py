@@ -16,6 +16,12 @@ takes ids and commits, so there are no holes to wait for.
 
 A stream registers with the tail (``subscribe``), gets every event of its board past the
 watermark it registered at, and reads older ones itself (``read_board``, for Last-Event-ID).
+
+What a stream costs is kept apart from what an event costs. Each read of the log renders
+each board's new events once, as one ``Batch`` of bytes that all of the board's streams
+share; the streams of one event loop are handed their batches by one wake-up of that loop;
+and while events keep coming (an alert storm), reads are at least ``coalesce_seconds``
+apart, so a stream wakes and writes a few times a second however many transactions commit.
 """
 
 from __future__ import annotations
@@ -24,17 +30,15 @@ import asyncio
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-from sqlalchemy import Row, func, select, text
+from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
-from app.boards.models import Card, CardEvent
-from app.boards.schemas import CardPublic
+from app.boards.live.frames import EventRow, board_frame, card_frames, layout_versions
+from app.boards.models import CardEvent
 from app.core.db import Database
 
 logger = logging.getLogger("firelane.live")
@@ -42,6 +46,7 @@ logger = logging.getLogger("firelane.live")
 CHANNEL = "firelane_card_event"
 _BATCH = 1000
 _HOLE_SECONDS = 30.0
+# In the order of frames.EVENT_KEYS.
 _COLUMNS = tuple(
     col(column)
     for column in (
@@ -66,10 +71,37 @@ class LiveEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Batch:
+    """A board's new events from one read of the log, their frames joined once for all."""
+
+    events: tuple[LiveEvent, ...]
+    joined: bytes
+
+    @property
+    def first(self) -> int:
+        return self.events[0].id
+
+    @property
+    def last(self) -> int:
+        return self.events[-1].id
+
+
+@dataclass(frozen=True, slots=True)
 class CatchUp:
     """Read this board's events up to ``upto`` from the log (they were not handed out)."""
 
     upto: int
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A board's layout (its columns) as a ``board`` frame; version -1: the board is gone."""
+
+    version: int
+    frame: bytes
+
+
+Item = Batch | CatchUp | Layout
 
 
 @dataclass(eq=False)
@@ -81,23 +113,29 @@ class Subscription:
     size: int
     loop: asyncio.AbstractEventLoop
     generation: int
-    items: deque[LiveEvent | CatchUp] = field(default_factory=deque)
+    items: list[Item] = field(default_factory=list)
+    pending: int = 0
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     overflowed: bool = False
 
-    def push(self, batch: Sequence[LiveEvent | CatchUp]) -> None:
-        """Add a batch (in the stream's event loop); too far behind, it must resync."""
+    def push(self, batch: Sequence[Item]) -> None:
+        """Add items (in the stream's event loop); too far behind, it must resync."""
         self.items.extend(batch)
-        if len(self.items) > self.size:
+        self.pending += sum(len(item.events) for item in batch if isinstance(item, Batch))
+        if self.pending > self.size:
             self.items.clear()
             self.overflowed = True
         self.ready.set()
 
-    def take(self) -> list[LiveEvent | CatchUp]:
-        batch = list(self.items)
-        self.items.clear()
+    def take(self) -> list[Item]:
+        batch, self.items, self.pending = self.items, [], 0
         self.ready.clear()
         return batch
+
+
+def _deliver(pairs: Sequence[tuple[Subscription, list[Item]]]) -> None:
+    for subscription, items in pairs:
+        subscription.push(items)
 
 
 @dataclass
@@ -106,34 +144,15 @@ class _Hole:
     xmax: int | None
 
 
-def render(session: Session, rows: Sequence[Row[Any]]) -> list[LiveEvent]:
-    """Turn card event rows into frames, each with its card as it is now (null when gone)."""
-    card_ids = {row.card_id for row in rows}
-    cards: dict[int, Any] = {}
-    if card_ids:
-        for card in session.execute(select(Card).where(col(Card.id).in_(card_ids))).scalars():
-            cards[card.id] = CardPublic.model_validate(card).model_dump(mode="json")
-    events: list[LiveEvent] = []
-    for row in rows:
-        data = {
-            "id": row.id,
-            "type": row.type,
-            "card_id": row.card_id,
-            "board_id": row.board_id,
-            "actor": row.actor,
-            "from_column_id": row.from_column_id,
-            "to_column_id": row.to_column_id,
-            "created_at": row.created_at.isoformat(),
-            "card": cards.get(row.card_id),
-        }
-        frame = b"id: %d\nevent: card\ndata: %s\n\n" % (row.id, orjson.dumps(data))
-        events.append(LiveEvent(row.id, frame))
-    return events
+def render(session: Session, rows: Sequence[EventRow]) -> list[LiveEvent]:
+    """Turn card event rows into frames (see frames.py)."""
+    frames = card_frames(session, rows)
+    return [LiveEvent(row[0], frame) for row, frame in zip(rows, frames, strict=True)]
 
 
 def read_board(
     session: Session, *, board_id: int, after: int, upto: int, limit: int
-) -> list[Row[Any]] | None:
+) -> list[EventRow] | None:
     """A board's events with ``after`` < id ≤ ``upto``, or None when there are over ``limit``."""
     query = (
         select(*_COLUMNS)
@@ -142,22 +161,24 @@ def read_board(
         .order_by(col(CardEvent.id))
         .limit(limit + 1)
     )
-    rows = list(session.execute(query).all())
+    rows: list[EventRow] = list(session.connection().execute(query))
     return None if len(rows) > limit else rows
 
 
 class Tail:
     """Follow the log in a thread of its own, started by the first stream of the process."""
 
-    def __init__(self, db: Database, *, poll_seconds: float) -> None:
+    def __init__(self, db: Database, *, poll_seconds: float, coalesce_seconds: float) -> None:
         self._db = db
         self._poll = poll_seconds
+        self._coalesce = coalesce_seconds
         self._postgres = db.dialect == "postgresql"
         self._lock = threading.Lock()
         self._subscriptions: dict[int, set[Subscription]] = {}
         self._watermark: int | None = None
         self._generation = 0
         self._holes: dict[int, _Hole] = {}
+        self._layouts: dict[int, int] = {}  # board → the layout version last handed out
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -199,6 +220,7 @@ class Tail:
 
     def _run(self) -> None:
         listener = self._listen() if self._postgres else None
+        handed = False
         try:
             while not self._stopping.is_set():
                 with self._lock:
@@ -206,13 +228,14 @@ class Tail:
                         self._thread = None
                         self._watermark = None
                         self._holes = {}
+                        self._layouts = {}
                         return
                 try:
-                    self._cycle()
+                    handed = self._cycle()
                 except Exception as exc:  # the database may be restarting: keep following
                     logger.warning("live tail: reading the card event log failed: %s", exc)
                     self._stopping.wait(1.0)
-                listener = self._wait(listener)
+                listener = self._wait(listener, busy=handed)
         finally:
             if listener is not None:
                 listener.close()
@@ -230,11 +253,18 @@ class Tail:
             return None
         return connection
 
-    def _wait(self, listener: Any) -> Any:
-        """Wait for a NOTIFY or the poll interval; answer the listener to use next."""
-        if listener is None or self._holes:
-            self._stopping.wait(self._poll)
-            return listener if listener is not None or not self._postgres else self._listen()
+    def _wait(self, listener: Any, *, busy: bool) -> Any:
+        """Wait for a NOTIFY or the poll interval; answer the listener to use next.
+
+        After a read that handed events out, wait ``coalesce_seconds`` and read again
+        whatever the notifications say: in a storm every transaction notifies, and the
+        streams would otherwise wake for each one.
+        """
+        if listener is None or self._holes or busy:
+            self._stopping.wait(self._poll if listener is None or self._holes else self._coalesce)
+            if listener is None:
+                return None if not self._postgres else self._listen()
+            return self._drain(listener)
         try:
             # Woken by the first NOTIFY; the timeout is a fallback and lets stop() be heard.
             for _ in listener.notifies(timeout=1.0, stop_after=1):
@@ -246,47 +276,97 @@ class Tail:
             return None
         return listener
 
-    def _cycle(self) -> None:
+    def _drain(self, listener: Any) -> Any:
+        """Forget the notifications that came while waiting: the next read covers them."""
+        try:
+            for _ in listener.notifies(timeout=0):
+                pass
+        except Exception as exc:
+            logger.warning("live tail: LISTEN connection lost (%s); reconnecting", exc)
+            listener.close()
+            return None
+        return listener
+
+    def _cycle(self) -> bool:
+        """Read the log past the watermark, and the layouts; hand out what changed.
+
+        Answer whether card events came (a storm: the next read waits to coalesce).
+        """
         with self._lock:
             watermark = self._watermark
             generation = self._generation
             boards = set(self._subscriptions)
         if watermark is None:
-            return
+            return False
         with self._db.session(readonly=True) as session:
-            query = (
-                select(*_COLUMNS)
-                .where(col(CardEvent.id) > watermark)
-                .order_by(col(CardEvent.id))
-                .limit(_BATCH)
-            )
-            rows = list(session.execute(query).all())
-            handed: list[Row[Any]] = []
-            expected = watermark + 1
-            for row in rows:
-                if row.id != expected and not self._settled(session, expected):
-                    break
-                handed.append(row)
-                expected = row.id + 1
-            if not handed:
-                return
-            self._holes = {start: hole for start, hole in self._holes.items() if start > expected}
-            frames = render(session, [row for row in handed if row.board_id in boards])
+            handed = self._read(session, watermark)
+            watched = [row for row in handed if row[1] in boards]
+            events = render(session, watched)
+            # After the log: a column made before a card moved into it is seen by now.
+            layouts = self._relayouts(session, boards)
+        if not handed and not layouts:
+            return False
         by_board: dict[int, list[LiveEvent]] = {}
-        board_of = {row.id: row.board_id for row in handed}
-        for event in frames:
-            by_board.setdefault(board_of[event.id], []).append(event)
-        top = handed[-1].id
+        for row, event in zip(watched, events, strict=True):
+            by_board.setdefault(row[1], []).append(event)
+        batches = {
+            board_id: Batch(tuple(items), b"".join(item.frame for item in items))
+            for board_id, items in by_board.items()
+        }
+        top = handed[-1][0] if handed else watermark
+        deliveries: dict[asyncio.AbstractEventLoop, list[tuple[Subscription, list[Item]]]] = {}
         with self._lock:
             self._watermark = top
             for board_id, streams in self._subscriptions.items():
-                batch: list[LiveEvent | CatchUp] = list(by_board.get(board_id, ()))
+                layout = layouts.get(board_id)
+                batch = batches.get(board_id)
                 for stream in streams:
-                    if stream.generation > generation:
-                        # Registered while this batch was read: it reads the batch itself.
-                        stream.loop.call_soon_threadsafe(stream.push, [CatchUp(top)])
-                    elif batch:
-                        stream.loop.call_soon_threadsafe(stream.push, batch)
+                    items: list[Item] = [] if layout is None else [layout]
+                    if stream.generation > generation and board_id not in boards:
+                        # Registered while this batch was read, for a board it did not
+                        # render: the stream reads its share itself.
+                        items.append(CatchUp(top))
+                    elif batch is not None:
+                        items.append(batch)
+                    if items:
+                        deliveries.setdefault(stream.loop, []).append((stream, items))
+        for loop, pairs in deliveries.items():  # one wake-up per event loop, not per stream
+            try:
+                loop.call_soon_threadsafe(_deliver, pairs)
+            except RuntimeError:  # the loop has closed: its streams are gone
+                continue
+        return bool(handed)
+
+    def _read(self, session: Session, watermark: int) -> list[EventRow]:
+        """The log's rows past the watermark that can be handed out (none past a hole)."""
+        query = (
+            select(*_COLUMNS)
+            .where(col(CardEvent.id) > watermark)
+            .order_by(col(CardEvent.id))
+            .limit(_BATCH)
+        )
+        rows: list[EventRow] = list(session.connection().execute(query))
+        handed: list[EventRow] = []
+        expected = watermark + 1
+        for row in rows:
+            if row[0] != expected and not self._settled(session, expected):
+                break
+            handed.append(row)
+            expected = row[0] + 1
+        if handed:
+            self._holes = {start: hole for start, hole in self._holes.items() if start > expected}
+        return handed
+
+    def _relayouts(self, session: Session, boards: set[int]) -> dict[int, Layout]:
+        """The layouts of the watched boards whose version moved since last handed out."""
+        versions = layout_versions(session, boards) if boards else {}
+        changed: dict[int, Layout] = {}
+        for board_id in boards:
+            version = versions.get(board_id, -1)
+            if self._layouts.get(board_id) != version:
+                changed[board_id] = Layout(*board_frame(session, board_id))
+        self._layouts = {board_id: versions.get(board_id, -1) for board_id in boards}
+        return changed
 
     def _settled(self, session: Session, start: int) -> bool:
         """Whether the ids from ``start`` up to the next visible row will never appear."""

@@ -58,7 +58,7 @@ export function CardTile({ card, columns, onMove, onKey }) {
       ${card.labels.map((label) => html`<span class="chip label">${label}</span>`)}
       ${card.assignee ? html`<span class="assignee" title="assignee">@${card.assignee}</span>` : null}
       ${card.due_at ? html`<span class=${Date.parse(card.due_at) < Date.now() && card.status === "open" ? "due overdue" : "due"}>due ${day(card.due_at)}</span>` : null}
-      ${card.checklist.length ? html`<span class="muted">☑ ${card.checklist.filter((i) => i.done).length}/${card.checklist.length}</span>` : null}
+      ${card.checklist_total ? html`<span class="muted" title="checklist">☑ ${card.checklist_done}/${card.checklist_total}</span>` : null}
     </div>
   </article>`;
 }

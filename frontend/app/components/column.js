@@ -1,5 +1,6 @@
 // A column: a <section> named after it, its count against the WIP limit, its cards in
 // pages (the next page loads when the end of the list scrolls into view), a drop target.
+// A done column shows its most recently done cards, newest first, and how many it hides.
 import { useEffect, useRef } from "preact/hooks";
 import Sortable from "sortablejs";
 import { html } from "../html.js";
@@ -15,9 +16,14 @@ function Wip({ column }) {
   return html`<span class=${`count wip ${state}`} title=${words} aria-label=${words}>${count}/${limit}</span>`;
 }
 
-export function Column({ column, cards, columns, loading, more, empty, onLoadMore, onDrop, onMove, onKey }) {
+function olderText(count) {
+  return `${count} older done card${count === 1 ? "" : "s"} not shown: search or filter to find ${count === 1 ? "it" : "them"}.`;
+}
+
+export function Column({ column, cards, columns, loading, more, recent, empty, onLoadMore, onDrop, onMove, onKey }) {
   const list = useRef(null);
   const sentinel = useRef(null);
+  const sortableRef = useRef(null);
   const drop = useRef(onDrop);
   drop.current = onDrop;
   useEffect(() => {
@@ -29,6 +35,7 @@ export function Column({ column, cards, columns, loading, more, empty, onLoadMor
       preventOnFilter: false,
       forceFallback: true, // pointer events, the same in every browser (and in tests)
       ghostClass: "ghost",
+      sort: !column.is_done, // a done column is in the order cards were done
       onEnd: (event) => {
         const { item, from, to, oldIndex, newIndex } = event;
         if (from === to && oldIndex === newIndex) return;
@@ -38,8 +45,10 @@ export function Column({ column, cards, columns, loading, more, empty, onLoadMor
         drop.current(Number(item.dataset.cardId), Number(to.dataset.columnId), newIndex);
       },
     });
+    sortableRef.current = sortable;
     return () => sortable.destroy();
   }, []);
+  useEffect(() => { sortableRef.current?.option("sort", !column.is_done); }, [column.is_done]);
   useEffect(() => {
     if (!more || !sentinel.current) return undefined;
     const observer = new IntersectionObserver((entries) => {
@@ -59,6 +68,7 @@ export function Column({ column, cards, columns, loading, more, empty, onLoadMor
         ${cards.map((card) => html`<${CardTile} key=${card.id} card=${card} columns=${columns} onMove=${onMove} onKey=${onKey} />`)}
       </div>
       ${!cards.length && !loading ? html`<p class="empty">${empty}</p>` : null}
+      ${recent && column.card_count > cards.length ? html`<p class="older muted">${olderText(column.card_count - cards.length)}</p>` : null}
       ${more ? html`<div class="more" ref=${sentinel}><button type="button" class="quiet" onClick=${() => onLoadMore(column.id)}>${loading ? "Loading…" : "Show more"}</button></div>` : null}
     </div>
   </section>`;

@@ -17,6 +17,8 @@ function emptyText(index, filtering) {
   return "No cards. Drag one here, or use a card's ⋯ menu.";
 }
 
+const boardFields = ({ columns, ...fields }) => fields;
+
 export function BoardPage({ boardId }) {
   const [board, setBoard] = useState(null);
   const [state, setState] = useState(null);
@@ -30,19 +32,43 @@ export function BoardPage({ boardId }) {
   const search = useRef(null);
   const title = useRef(null);
   const stream = useRef(null);
+  const layout = useRef(null); // the newest layout known (its version, and its columns)
   const update = (change) => setState((current) => (current ? change(current) : current));
 
   async function load() {
     const filtering = S.active(filterRef.current);
-    const detail = await get(`/boards/${boardId}?cards_per_column=${filtering ? 0 : S.PAGE}`);
+    const pages = filtering ? "cards_per_column=0" : `cards_per_column=${S.PAGE}&done_cards=${S.DONE_FEW}`;
+    const detail = await get(`/boards/${boardId}?${pages}`);
     const { columns, ...rest } = detail;
-    setBoard(rest);
-    let next = S.fromDetail(detail);
+    let next = S.fromDetail(detail, { recent: !filtering });
     if (filtering) {
       const pages = await Promise.all(next.order.map((id) => get(`/boards/${boardId}/cards${query({ ...pageQuery(), column_id: id, limit: S.PAGE })}`)));
       next.order.forEach((id, i) => { next = S.appendPage(next, id, pages[i]); });
     }
+    // A layout the stream brought while this was read, if newer.
+    const heard = layout.current;
+    if (heard && heard.layout_version > rest.layout_version) {
+      next = S.relayout(next, heard);
+      Object.assign(rest, boardFields(heard));
+    }
+    layout.current = rest;
+    setBoard(rest);
     setState(next);
+  }
+
+  function onBoard(data) {
+    if (data === null) {
+      tell("error", "This board has been deleted. See the boards.");
+      stream.current?.close();
+      return;
+    }
+    const known = layout.current;
+    if (known && data.layout_version <= known.layout_version) return;
+    layout.current = data;
+    if (!known) return; // the board is still loading: load() applies it
+    setBoard((current) => ({ ...current, ...boardFields(data) }));
+    update((s) => S.relayout(s, data));
+    announce(`The board's columns changed: ${data.columns.map((c) => c.name).join(", ")}.`);
   }
 
   function pageQuery() {
@@ -67,8 +93,13 @@ export function BoardPage({ boardId }) {
     if (!boardId) return undefined;
     load().catch((error) => tell("error", error.message));
     stream.current = new BoardStream(boardId, {
-      onEvent: (event) => update((s) => S.place(s, event.card, { matches: S.matcher(filterRef.current), event })),
+      onEvents: (events) => update((s) => {
+        const matches = S.matcher(filterRef.current);
+        // An event without ``card`` follows one of the same burst that carried the tile.
+        return events.reduce((next, event) => ("card" in event ? S.place(next, event.card, { matches, event }) : next), s);
+      }),
       onResync: () => load().catch((error) => tell("error", error.message)),
+      onBoard,
     });
     const clock = setInterval(() => setTick((t) => t + 1), 30000);
     return () => { stream.current.close(); clearInterval(clock); };
@@ -200,7 +231,7 @@ export function BoardPage({ boardId }) {
     <div class="columns">
       ${state ? state.order.map((id, index) => {
         const c = state.byId[id];
-        return html`<${Column} key=${id} column=${c.column} cards=${c.cards} columns=${columns} loading=${c.loading}
+        return html`<${Column} key=${id} column=${c.column} cards=${c.cards} columns=${columns} loading=${c.loading} recent=${c.recent}
           more=${Boolean(c.cursor)} empty=${emptyText(index, filtering)} onLoadMore=${loadMore} onDrop=${onDrop} onMove=${move} onKey=${cardKeys} />`;
       }) : html`<p class="muted">Loading the board…</p>`}
     </div>

@@ -92,23 +92,45 @@ export function CardPage({ cardId }) {
     return current;
   }
 
+  // One read of the card at a time; events that come meanwhile make one more read after it.
+  const reading = useRef({ busy: false, again: null });
+  async function refresh(event) {
+    if (reading.current.busy) { reading.current.again = event || reading.current.again || {}; return; }
+    reading.current.busy = true;
+    try {
+      const fresh = await get(`/cards/${cardId}`);
+      if (fresh.version !== cardRef.current?.version) {
+        const dirty = Object.keys(changes(cardRef.current, formRef.current)).length > 0;
+        if (dirty) {
+          setChangedBy(event?.actor || "someone");
+        } else {
+          setCard(fresh);
+          setForm(toForm(fresh));
+        }
+      }
+      loadSide(fresh);
+    } catch (error) {
+      tell("error", error.status === 404 ? "This card has been deleted." : error.message);
+    } finally {
+      reading.current.busy = false;
+      const again = reading.current.again;
+      reading.current.again = null;
+      if (again) refresh(again);
+    }
+  }
+
   useEffect(() => {
     let stream = null;
     load().then((current) => {
       all(`/boards/${current.board_id}/columns`).then(setColumns).catch(() => {});
       stream = new BoardStream(current.board_id, {
-        onEvent: (event) => {
-          if (event.card_id !== cardId || !event.card) return;
-          const dirty = Object.keys(changes(cardRef.current, formRef.current)).length > 0;
-          if (dirty) {
-            setChangedBy(event.actor);
-          } else {
-            setCard(event.card);
-            setForm(toForm(event.card));
-          }
-          loadSide(event.card);
+        // Frames carry the board's tile of a card; this page shows all of it, so it reads
+        // its one card again when an event names it.
+        onEvents: (events) => {
+          const mine = events.filter((event) => event.card_id === cardId);
+          if (mine.length) refresh(mine[mine.length - 1]);
         },
-        onResync: () => {},
+        onResync: () => refresh(null),
       });
     }).catch((error) => tell("error", error.message));
     return () => stream?.close();

@@ -1,7 +1,7 @@
 // /reports: the weekly automation-debt report (GET /api/v1/reports/weekly): headline
 // figures, what to automate first, and what automation retired.
 import { useEffect, useState } from "preact/hooks";
-import { html } from "../html.js";
+import { html, KINDS } from "../html.js";
 import { get, query } from "../api.js";
 import { useBoards } from "../components/boardpicker.js";
 
@@ -13,6 +13,19 @@ function Figure({ label, value, hint }) {
   return html`<div class="figure"><span class="figure-value">${value}</span><span class="figure-label">${label}</span>${hint ? html`<small class="muted">${hint}</small>` : null}</div>`;
 }
 
+// Toil is fire and maintenance work (docs/report.md); the share is drawn by a <meter>, not
+// by a style attribute (the page's policy allows none).
+function HoursByKind({ hours }) {
+  const total = hours.total || 0;
+  return html`<table aria-labelledby="hours-h" class="by-kind"><thead><tr><th>Kind</th><th>Hours</th><th>Share</th></tr></thead><tbody>
+    ${KINDS.map((kind) => {
+      const value = hours.by_kind[kind] || 0;
+      const share = total ? value / total : 0;
+      return html`<tr key=${kind}><td><span class=${`chip kind kind-${kind}`}>${kind}</span>${kind === "fire" || kind === "maintenance" ? html` <small class="muted">toil</small>` : null}</td>
+        <td>${fmt(value, 2)}</td><td><meter min="0" max="1" value=${share} aria-label=${`${kind}: ${pct(total ? share : null)} of the hours`}></meter> ${pct(total ? share : null)}</td></tr>`;
+    })}</tbody></table>`;
+}
+
 function Report({ report }) {
   const f = report.fires;
   return html`<div>
@@ -21,11 +34,13 @@ function Report({ report }) {
       <${Figure} label="interruptions" value=${f.interruptions} hint=${`${f.by_bucket.business} business · ${f.by_bucket.off_hours} off hours · ${f.by_bucket.sleep} sleep`} />
       <${Figure} label="MTTA p50 / p90" value=${`${secs(f.mtta_seconds.p50)} / ${secs(f.mtta_seconds.p90)}`} hint=${`n = ${f.mtta_seconds.n}`} />
       <${Figure} label="MTTR p50 / p90" value=${`${secs(f.mttr_seconds.p50)} / ${secs(f.mttr_seconds.p90)}`} hint=${`n = ${f.mttr_seconds.n}`} />
-      <${Figure} label="hours of work" value=${fmt(report.hours.total, 2)} hint=${`basis: ${report.hours.basis}`} />
+      <${Figure} label="hours of work" value=${fmt(report.hours.total, 2)} hint=${report.hours.basis ? `basis: ${report.hours.basis}` : "no time recorded"} />
       <${Figure} label="unplanned" value=${pct(report.unplanned_ratio)} />
       <${Figure} label="toil" value=${pct(report.toil_ratio)} />
       <${Figure} label="automation debt" value=${`${fmt(report.automation_debt.hours_per_year, 0)} h/yr`} hint=${`${fmt(report.automation_debt.fte, 3)} full-time people`} />
     </div>
+    <h2 id="hours-h">Hours by kind</h2>
+    <${HoursByKind} hours=${report.hours} />
     <h2>What to automate first</h2>
     ${report.candidates.length ? html`<table><thead><tr><th>Candidate</th><th>Kind</th><th>Seen (90 d)</th><th>Interruptions / yr</th><th>Hours / yr</th><th>Break-even h</th><th>Payback</th><th>Worth it</th></tr></thead><tbody>
       ${report.candidates.map((c) => html`<tr key=${c.key}><td>${c.name} <small class="muted">${c.key}</small></td><td>${c.kind}</td><td>${c.occurrences_90d}</td><td>${fmt(c.interruptions_per_year)}</td>
@@ -47,21 +62,22 @@ export function ReportsPage() {
   const [board, setBoard] = useState("");
   const [state, setState] = useState({ loading: true });
   useEffect(() => {
-    setState({ loading: true });
+    let current = true; // only the answer to the latest choice is shown
+    setState((shown) => ({ report: shown.report, loading: true }));
     get(`/reports/weekly${query({ week, board })}`)
-      .then((report) => setState({ report }))
-      .catch((error) => setState({ error, missing: error.status === 404 && error.code === "not_found" && !board }));
+      .then((report) => current && setState({ report }))
+      .catch((error) => current && setState({ error }));
+    return () => { current = false; };
   }, [week, board]);
   return html`<main class="page">
     <h1>Weekly report</h1>
     <form class="inline-form" aria-label="Choose the report" onSubmit=${(e) => e.preventDefault()}>
-      <label>Week <input type="week" value=${week} onChange=${(e) => setWeek(e.currentTarget.value)} /></label>
+      <label>Week <input type="week" value=${week || state.report?.week || ""} onChange=${(e) => setWeek(e.currentTarget.value)} /></label>
       <label>Board <select value=${board} onChange=${(e) => setBoard(e.currentTarget.value)}><option value="">all boards</option>
         ${boards.map((b) => html`<option value=${b.slug}>${b.name}</option>`)}</select></label>
     </form>
     ${state.loading ? html`<p class="muted">Computing the report…</p>` : null}
-    ${state.missing ? html`<p class="empty" role="status">The weekly report is not available yet on this server.</p>` : null}
-    ${state.error && !state.missing ? html`<p class="error" role="alert">${state.error.message}</p>` : null}
+    ${state.error ? html`<p class="error" role="alert">${state.error.message}</p>` : null}
     ${state.report ? html`<${Report} report=${state.report} />` : null}
   </main>`;
 }

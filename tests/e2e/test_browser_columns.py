@@ -1,0 +1,135 @@
+"""The board in real Chromium, continued: columns load more cards as they scroll, a move
+refused for a stale version is shown and the card put back, done columns show their most
+recently done cards, and the card page edits an automation card's estimate and what it
+automates. Elements are found as a screen reader finds them: by role and name."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.processes import Firelane
+
+pytestmark = pytest.mark.e2e
+
+STREAM = "**/api/v1/boards/*/stream*"
+
+
+def _board(api: httpx.Client) -> dict[str, Any]:
+    slug = f"c-{uuid.uuid4().hex[:8]}"
+    made = api.post("/api/v1/boards", json={"name": f"Cols {slug}", "slug": slug})
+    assert made.status_code == 201, made.text
+    board: dict[str, Any] = api.get(f"/api/v1/boards/{made.json()['id']}").json()
+    board["column"] = {c["name"]: c["id"] for c in board["columns"]}
+    return board
+
+
+def _card(api: httpx.Client, board: dict[str, Any], title: str, **fields: Any) -> Any:
+    made = api.post(f"/api/v1/boards/{board['id']}/cards", json={"title": title, **fields})
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def _column(page: Any, name: str) -> Any:
+    return page.get_by_role("region", name=name, exact=True)
+
+
+def test_a_column_loads_more_cards_as_it_scrolls(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api)
+    for number in range(120):
+        _card(api, board, f"task {number:03d}")
+    page = new_page()
+    page.goto(f"{firelane.url}/boards/{board['slug']}")
+    triage = _column(page, "Triage")
+    cards = triage.get_by_role("article")
+    expect(cards).to_have_count(50)
+    expect(triage.get_by_label("120 cards")).to_be_visible()
+    for shown in (100, 120):
+        cards.last.scroll_into_view_if_needed()
+        expect(cards).to_have_count(shown)
+    expect(cards.last).to_contain_text("task 119")
+    expect(triage.get_by_role("button", name="Show more")).to_have_count(0)
+
+
+def test_a_move_of_a_card_someone_changed_is_refused_and_put_back(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api)
+    card = _card(api, board, "Rotate the backup keys")
+    page = new_page()
+    page.route(STREAM, lambda route: route.abort())  # the page must not hear of the change
+    page.goto(f"{firelane.url}/boards/{board['slug']}")
+    tile = _column(page, "Triage").get_by_role("article").filter(has_text="Rotate the backup")
+    expect(tile).to_be_visible()
+    changed = api.patch(
+        f"/api/v1/cards/{card['id']}", json={"version": card["version"], "priority": "urgent"}
+    )
+    assert changed.status_code == 200
+    page.get_by_role("button", name="Move Rotate the backup keys").click()
+    page.get_by_role("menuitem", name="To In progress").click()
+    expect(page.get_by_role("alert")).to_contain_text("Someone else changed")
+    expect(page.get_by_role("alert")).to_contain_text("it was not moved")
+    expect(tile).to_be_visible()  # back in Triage, with their change
+    expect(tile).to_contain_text("urgent")
+    expect(_column(page, "In progress").get_by_role("article")).to_have_count(0)
+    assert api.get(f"/api/v1/cards/{card['id']}").json()["column_id"] == board["column"]["Triage"]
+
+
+def test_a_done_column_shows_its_most_recently_done_cards(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api)
+    done = board["column"]["Done"]
+    for number in range(12):
+        card = _card(api, board, f"chore {number:02d}")
+        body = {"column_id": done, "position": "top", "version": card["version"]}
+        assert api.post(f"/api/v1/cards/{card['id']}/move", json=body).status_code == 200
+    _card(api, board, "Renew the certificate")
+    page = new_page()
+    page.goto(f"{firelane.url}/boards/{board['slug']}")
+    column = _column(page, "Done")
+    cards = column.get_by_role("article")
+    expect(cards).to_have_count(10)
+    expect(cards.first).to_contain_text("chore 11")
+    expect(cards.last).to_contain_text("chore 02")
+    expect(column.get_by_label("12 cards")).to_be_visible()
+    expect(column.get_by_text("2 older done cards not shown")).to_be_visible()
+    page.get_by_role("button", name="Move Renew the certificate").click()
+    page.get_by_role("menuitem", name="To Done").click()
+    expect(cards.first).to_contain_text("Renew the certificate")
+    expect(cards).to_have_count(10)
+    expect(column.get_by_label("13 cards")).to_be_visible()
+    expect(column.get_by_text("3 older done cards not shown")).to_be_visible()
+
+
+def test_the_card_page_edits_an_automation_cards_estimate_and_targets(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api)
+    card = _card(api, board, "Script the disk cleanup", kind="automation")
+    plain = _card(api, board, "Talk to the vendor")
+    page = new_page()
+    page.goto(f"{firelane.url}/cards/{plain['id']}")
+    expect(page.get_by_label("Estimate (min)")).to_be_visible()
+    expect(page.get_by_label("Automates")).to_have_count(0)  # automation cards only
+    page.goto(f"{firelane.url}/cards/{card['id']}")
+    page.get_by_label("Estimate (min)").fill("240")
+    page.get_by_label("Automates").fill("alert:1:DiskFull, schedule:3")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("version 2")).to_be_visible()
+    saved = api.get(f"/api/v1/cards/{card['id']}").json()
+    assert saved["estimate_minutes"] == 240
+    assert saved["automates"] == ["alert:1:DiskFull", "schedule:3"]
+    page.reload()
+    expect(page.get_by_label("Estimate (min)")).to_have_value("240")
+    expect(page.get_by_label("Automates")).to_have_value("alert:1:DiskFull, schedule:3")
+    page.get_by_label("Estimate (min)").fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("version 3")).to_be_visible()
+    assert api.get(f"/api/v1/cards/{card['id']}").json()["estimate_minutes"] is None

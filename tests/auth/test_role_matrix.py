@@ -56,7 +56,6 @@ MATRIX: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/cards/{card_id}"): MEMBER,
     ("POST", "/api/v1/cards/{card_id}/move"): MEMBER,
     ("GET", "/api/v1/cards/{card_id}/events"): ANY,
-    ("GET", "/api/v1/reports/weekly"): ANY,
     ("GET", "/api/v1/cards/{card_id}/comments"): ANY,
     ("POST", "/api/v1/cards/{card_id}/comments"): MEMBER,
     ("POST", "/api/v1/cards/{card_id}/checklist"): MEMBER,

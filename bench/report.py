@@ -122,6 +122,24 @@ class Seeder:
             },
         )
 
+    def signal(
+        self, integration_id: int, alert_id: int, key: str, action: str, at: datetime
+    ) -> None:
+        self.add(
+            "alert_signal",
+            {
+                "id": self._next("alert_signal"),
+                "integration_id": integration_id,
+                "payload_id": None,
+                "alert_id": alert_id,
+                "maintenance_window_id": None,
+                "dedup_key": key,
+                "status": "firing",
+                "action": action,
+                "received_at": at,
+            },
+        )
+
     def card(
         self, board: int, column: int, kind: str, at: datetime, **fields: Any
     ) -> dict[str, Any]:
@@ -253,38 +271,12 @@ def seed(url: str, fraction: float) -> None:
             episodes.append(resolved + timedelta(minutes=rnd.randrange(5, 3000)))
         for begin in episodes:
             seeder.event(card, "alert.fired", begin, actor="alert:prom", data=facts)
-            seeder.add(
-                "alert_signal",
-                {
-                    "id": seeder._next("alert_signal"),
-                    "integration_id": integration_id,
-                    "payload_id": None,
-                    "alert_id": alert_id,
-                    "maintenance_window_id": None,
-                    "dedup_key": f"k{index}",
-                    "status": "firing",
-                    "action": "fired",
-                    "received_at": begin,
-                },
-            )
+            seeder.signal(integration_id, alert_id, f"k{index}", "fired", begin)
             end = begin + timedelta(minutes=rnd.randrange(1, 240))
             for repeat in range(repeats_per_alert // len(episodes)):
                 moment = begin + (end - begin) * (repeat + 1) / (repeats_per_alert + 1)
                 seeder.event(card, "alert.repeated", moment, actor="alert:prom", data=facts)
-                seeder.add(
-                    "alert_signal",
-                    {
-                        "id": seeder._next("alert_signal"),
-                        "integration_id": integration_id,
-                        "payload_id": None,
-                        "alert_id": alert_id,
-                        "maintenance_window_id": None,
-                        "dedup_key": f"k{index}",
-                        "status": "firing",
-                        "action": "repeated",
-                        "received_at": moment,
-                    },
-                )
+                seeder.signal(integration_id, alert_id, f"k{index}", "repeated", moment)
             if rnd.random() < 0.6:  # somebody looks
                 person = rnd.choice(users)
                 look = begin + timedelta(minutes=rnd.randrange(1, 30))

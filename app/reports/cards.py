@@ -130,23 +130,12 @@ def automation_cards(
     if not cards:
         return {end: [] for end in ends}
     targets: dict[int, list[str]] = {card_id: [] for card_id in cards}
-    moments: dict[int, list[tuple[datetime, str]]] = {card_id: [] for card_id in cards}
     for chunk in _chunks(cards):
         for card_id, key in session.execute(
             sa.select(_TARGET.c.card_id, _TARGET.c.key).where(_TARGET.c.card_id.in_(chunk))
         ):
             targets[card_id].append(key)
-        done = (
-            sa.select(EVENT.c.card_id, EVENT.c.created_at, EVENT.c.type)
-            .where(
-                is_type(EVENT, "card.done", "card.reopened", by_time=False),
-                EVENT.c.created_at < last,
-                EVENT.c.card_id.in_(chunk),
-            )
-            .order_by(EVENT.c.created_at, EVENT.c.id)
-        )
-        for card_id, at, type_ in session.execute(done):
-            moments[card_id].append((at, type_))
+    moments = _done_moments(session, cards, last)
     estimates = Changes.since(session, "estimate_minutes", first, cards)
     answer: dict[datetime, list[AutomationCard]] = {}
     for end in ends:
@@ -157,7 +146,7 @@ def automation_cards(
                     sorted(set(automates.value_at(card_id, targets[card_id], end) or []))
                 ),
                 estimate_minutes=estimates.value_at(card_id, estimate, end),
-                done_at=_done_at(moments[card_id], end),
+                done_at=_done_at(moments.get(card_id, []), end),
             )
             for card_id, (kind, estimate, created_at, archived_at) in sorted(cards.items())
             if created_at < end
@@ -177,8 +166,10 @@ def _done_at(moments: list[tuple[datetime, str]], end: datetime) -> datetime | N
     return done
 
 
-def done_at(session: Session, card_ids: Sequence[int], end: datetime) -> dict[int, datetime]:
-    """When each card was last done before ``end``, for the cards still done then."""
+def _done_moments(
+    session: Session, card_ids: Iterable[int], end: datetime
+) -> dict[int, list[tuple[datetime, str]]]:
+    """Each card's ``card.done`` and ``card.reopened`` events before ``end``, oldest first."""
     moments: dict[int, list[tuple[datetime, str]]] = {}
     for chunk in _chunks(card_ids):
         query = (
@@ -192,5 +183,11 @@ def done_at(session: Session, card_ids: Sequence[int], end: datetime) -> dict[in
         )
         for card_id, at, type_ in session.execute(query):
             moments.setdefault(card_id, []).append((at, type_))
+    return moments
+
+
+def done_at(session: Session, card_ids: Sequence[int], end: datetime) -> dict[int, datetime]:
+    """When each card was last done before ``end``, for the cards still done then."""
+    moments = _done_moments(session, card_ids, end)
     found = {card_id: _done_at(each, end) for card_id, each in moments.items()}
     return {card_id: at for card_id, at in found.items() if at is not None}

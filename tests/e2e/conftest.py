@@ -1,8 +1,14 @@
-"""Fixtures of the browser tests: one Firelane server and one Chromium per module."""
+"""Fixtures of the end-to-end tests: Firelane's CLI as real processes, a real receiver;
+for the browser tests, one served Firelane and one Chromium per module.
+
+A browser test module takes the served one as its ``firelane`` (which ``api`` and
+``new_page`` use too) by overriding the fixture in the module:
+``@pytest.fixture(scope="module") def firelane(served_board: Firelane) -> Firelane``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,7 +16,25 @@ import pytest
 
 from tests.e2e.browser import CHROMIUM, FLAGS, PASSWORD, SHOTS, chromium_available
 from tests.e2e.processes import Firelane
+from tests.hooks.receiver import Receiver
 from tests.support import need
+
+
+@pytest.fixture
+def firelane(tmp_path: Path) -> Iterator[Firelane]:
+    """A Firelane installation over a SQLite file in ``tmp_path``, upgraded; its processes
+    are stopped at the end. Webhook deliveries are polled for every half second."""
+    made = Firelane(tmp_path, FIRELANE_HOOKS_POLL_SECONDS="0.5")
+    made.run("db", "upgrade")
+    yield made
+    made.stop_all()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    started = Receiver().start()
+    yield started
+    started.stop()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -32,8 +56,9 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def firelane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firelane]:
-    """``firelane serve --ingest-writer`` over SQLite, with an admin who has a password."""
+def served_board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firelane]:
+    """``firelane serve --ingest-writer`` over SQLite, with an admin who has a password (the
+    browser tests': a module's tests share it)."""
     server = Firelane(tmp_path_factory.mktemp("browser"), FIRELANE_STREAM_HEARTBEAT_SECONDS="2")
     try:
         server.serve("--ingest-writer", "--no-scheduler", "--no-access-log")

@@ -13,6 +13,13 @@ from playwright.sync_api import expect
 
 from tests.e2e.processes import Firelane
 
+
+@pytest.fixture(scope="module")
+def firelane(served_board: Firelane) -> Firelane:
+    """This module's tests share one served Firelane (see tests/e2e/conftest.py)."""
+    return served_board
+
+
 pytestmark = pytest.mark.e2e
 
 

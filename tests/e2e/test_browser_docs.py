@@ -22,6 +22,8 @@ def firelane(served_board: Firelane) -> Firelane:
 
 pytestmark = pytest.mark.e2e
 
+DRAWN = 30_000  # ms for a page to draw the API's document
+
 
 class Offline:
     """A browser page that may reach this server only; it records what else was asked for
@@ -73,7 +75,7 @@ def test_swagger_ui_draws_offline_and_authorize_takes_an_api_token(
     token = firelane.run("token", "create", "alice", "--label", "docs")
     page = offline.page
     page.goto(f"{firelane.url}/docs")
-    expect(page.get_by_role("heading", name=re.compile("^Firelane "))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Firelane "))).to_be_visible(timeout=DRAWN)
     page.get_by_role("button", name="Authorize").first.click()
     scheme = page.get_by_role("heading", name="apiToken (http, Bearer)")
     api_token = page.locator(".auth-container", has=scheme)
@@ -93,7 +95,9 @@ def test_swagger_ui_draws_offline_and_authorize_takes_an_api_token(
 def test_redoc_draws_offline(offline: Offline, firelane: Firelane) -> None:
     page = offline.page
     page.goto(f"{firelane.url}/redoc")
-    expect(page.get_by_role("heading", name=re.compile("^Firelane")).first).to_be_visible()
+    # ReDoc reads the whole OpenAPI document before it draws: slow on a busy 2-core machine.
+    heading = page.get_by_role("heading", name=re.compile("^Firelane")).first
+    expect(heading).to_be_visible(timeout=DRAWN)
     expect(page.get_by_text("Move a card after/before another card").first).to_be_attached()
     # ReDoc's "API docs by Redocly" badge links its logo from Redocly's site, always; the
     # policy keeps it out (the badge shows without it).

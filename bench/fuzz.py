@@ -53,7 +53,7 @@ def main() -> int:
                 workers=args.workers,
             )
             print(result.line(), flush=True)
-            if result.failures or result.errors or result.returncode:
+            if not result.clean:
                 failed = True
                 print(result.output[-30000:])
     return 1 if failed else 0

@@ -31,14 +31,26 @@ class FuzzResult:
     cases: int
     failures: int
     server_errors: int
+    # The server did not answer, or its OpenAPI could not be read.
     errors: int
+    # Schemathesis's own (e.g. a CPython "AST constructor recursion depth mismatch" while
+    # it compiles a strategy, or Hypothesis's "inconsistent results"): about the fuzzer,
+    # not the server; shown, not counted as a finding.
+    fuzzer_errors: int
     returncode: int
     output: str
+
+    @property
+    def clean(self) -> bool:
+        """No failure and no error of the server's (the fuzzer's own aside)."""
+        unexplained = self.returncode != 0 and not self.fuzzer_errors
+        return not (self.failures or self.errors or unexplained)
 
     def line(self) -> str:
         return (
             f"{self.role}: {self.cases} cases, {self.failures} failures "
             f"({self.server_errors} server errors), {self.errors} errors"
+            + (f", {self.fuzzer_errors} errors of schemathesis's own" if self.fuzzer_errors else "")
         )
 
 
@@ -108,7 +120,8 @@ def run(
         cases=_count(r"(\d+) generated", summary),
         failures=int(failures.group(1)) if failures else 0,
         server_errors=_count(r"Server error: (\d+)", summary),
-        errors=_count(r"(?:Runtime|Network|Schema) Error: (\d+)", summary),
+        errors=_count(r"(?:Network|Schema) Error: (\d+)", summary),
+        fuzzer_errors=_count(r"Runtime Error: (\d+)", summary),
         returncode=done.returncode,
         output=output,
     )

@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -146,6 +147,8 @@ def _run(
 
 
 def main() -> None:
+    # Stopped from outside, still stop the server and drop the database (the finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="a PostgreSQL server (default: SQLite)")
     parser.add_argument("--streams", default="1,100", help="stream counts besides none")

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.alerts.models import Alert, AlertPayload, AlertSignal
 from app.alerts.schemas import AlertPayloadPublic, AlertSignalPublic
+from app.core.db import among
 from app.core.pagination import decode_cursor, encode_cursor, split_page
 
 
@@ -72,7 +73,7 @@ _TILE_FACTS = ("status", "severity", "occurrences", "flaps", "first_seen_at", "r
 def tile_facts(session: Session, card_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """What a board's card tile shows of each card's alert (live board streams)."""
     columns = [col(Alert.card_id), *(col(getattr(Alert, name)) for name in _TILE_FACTS)]
-    query = sa.select(*columns).where(col(Alert.card_id).in_(card_ids))
+    query = sa.select(*columns).where(among(session, col(Alert.card_id), card_ids))
     return {
         card_id: dict(zip(_TILE_FACTS, facts, strict=True))
         for card_id, *facts in session.connection().execute(query)

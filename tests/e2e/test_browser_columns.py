@@ -140,3 +140,54 @@ def test_the_card_page_edits_an_automation_cards_estimate_and_targets(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("version 3")).to_be_visible()
     assert api.get(f"/api/v1/cards/{card['id']}").json()["estimate_minutes"] is None
+
+
+def test_the_move_menu_is_on_top_and_works_by_keyboard(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api)
+    for title in ("Below", "Above"):
+        _card(api, board, title, position="top")
+    page = new_page()
+    page.goto(f"{firelane.url}/boards/{board['slug']}")
+    opener = page.get_by_role("button", name="Move Above")
+    opener.focus()
+    page.keyboard.press("Enter")
+    menu = page.get_by_role("menu", name="Move Above")
+    items = menu.get_by_role("menuitem")
+    expect(items.first).to_be_focused()
+    # Drawn over the card below it: the point at the middle of the last item is the item.
+    last = items.last.bounding_box()
+    hit = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.textContent",
+        [last["x"] + last["width"] / 2, last["y"] + last["height"] / 2],
+    )
+    assert hit == "To the bottom"
+    page.keyboard.press("ArrowUp")
+    expect(items.last).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu).to_have_count(0)
+    expect(opener).to_be_focused()
+    opener.click()
+    page.get_by_role("heading", level=1).click()  # a click elsewhere closes it
+    expect(menu).to_have_count(0)
+    opener.click()
+    expect(items.first).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # "To Done" (the second item: after "To In progress")
+    done = page.get_by_role("region", name="Done", exact=True)
+    expect(done.get_by_role("article").filter(has_text="Above")).to_be_visible()
+
+
+def test_the_card_page_says_where_the_card_is(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api)
+    card = _card(api, board, "Check <the> backups")
+    page = new_page()
+    page.goto(f"{firelane.url}/cards/{card['id']}")
+    expect(page.get_by_role("heading", name="Check <the> backups", level=1)).to_be_visible()
+    expect(page).to_have_title("Check <the> backups · Firelane")
+    page.get_by_role("link", name=f"← {board['name']}").click()
+    expect(page).to_have_url(f"{firelane.url}/boards/{board['slug']}")
+    expect(page).to_have_title(f"{board['name']} · Firelane")

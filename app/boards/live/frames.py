@@ -10,10 +10,11 @@ everything, asks for its one card when an event names it.
 Tiles are read with a few plain queries per batch of events (never per stream, no ORM
 objects: on the session's connection): the card rows, their labels, their checklist
 counts, and the facts other domains add (``TILE_FACTS``: the alerts domain adds
-``alert``; boards imports no domain). The cards are named by their ids: a subquery of the
-log's range of ids would keep the statements' text the same from batch to batch, but
-PostgreSQL then planned it as a scan of the whole label table, and SQLite went through
-the board's index of the whole log.
+``alert``; boards imports no domain). The cards are named by their ids, as one parameter
+(``app.core.db.among``: SQLAlchemy's ``in_`` rendered a placeholder per id, more than the
+queries cost), planned for the batch at hand on PostgreSQL (``unprepared``). A subquery
+of the log's range of ids would do without the list, but PostgreSQL planned it as a scan
+of the whole label table, and SQLite went through the board's index of the whole log.
 
 A tile is read once per batch, as it is at the read, so a card's first event in a batch
 carries it and the card's later events in the same batch leave ``card`` out (an alert
@@ -34,6 +35,7 @@ from app.auth.models import User
 from app.boards.models import Board, Card, CardLabel, CardStatus, ChecklistItem
 from app.boards.schemas import BoardPublic, ColumnPublic
 from app.boards.service import list_columns
+from app.core.db import among, unprepared
 from app.core.jsontext import dumps
 
 # name → (session, sorted card ids) → {card id: value}; a card left out gets None.
@@ -71,11 +73,15 @@ def tiles(session: Session, card_ids: Collection[int]) -> dict[int, dict[str, An
     """The tiles of these cards (a card that is gone has none)."""
     if not card_ids:
         return {}
-    ids = sorted(card_ids)
+    with unprepared(session):
+        return _tiles(session, sorted(card_ids))
+
+
+def _tiles(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
     query = (
         select(*(col(column) for _, column in _TILE))
         .outerjoin(User, col(User.id) == col(Card.assignee_id))
-        .where(col(Card.id).in_(ids))
+        .where(among(session, col(Card.id), ids))
     )
     found: dict[int, dict[str, Any]] = {}
     for row in session.connection().execute(query):
@@ -90,7 +96,7 @@ def tiles(session: Session, card_ids: Collection[int]) -> dict[int, dict[str, An
         return found
     labels = (
         select(col(CardLabel.card_id), col(CardLabel.name))
-        .where(col(CardLabel.card_id).in_(ids))
+        .where(among(session, col(CardLabel.card_id), ids))
         .order_by(col(CardLabel.name))
     )
     named: list[EventRow] = list(session.connection().execute(labels))
@@ -103,7 +109,7 @@ def tiles(session: Session, card_ids: Collection[int]) -> dict[int, dict[str, An
             func.count().label("total"),
             func.count(col(ChecklistItem.done_at)).label("done"),
         )
-        .where(col(ChecklistItem.card_id).in_(ids))
+        .where(among(session, col(ChecklistItem.card_id), ids))
         .group_by(col(ChecklistItem.card_id))
     )
     counted: list[EventRow] = list(session.connection().execute(checklist))

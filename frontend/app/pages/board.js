@@ -106,6 +106,10 @@ export function BoardPage({ boardId }) {
   }, [boardId]);
 
   useEffect(() => {
+    if (board) document.title = `${board.name} · Firelane`;
+  }, [board?.name]);
+
+  useEffect(() => {
     if (!board) return undefined;
     const timer = setTimeout(() => load().catch((error) => tell("error", error.message)), 250);
     return () => clearTimeout(timer);

@@ -68,7 +68,7 @@ export function CardPage({ cardId }) {
   const [events, setEvents] = useState([]);
   const [comments, setComments] = useState([]);
   const [alerts, setAlerts] = useState([]);
-  const [columns, setColumns] = useState([]);
+  const [board, setBoard] = useState(null); // the card's board and its columns
   const [changedBy, setChangedBy] = useState(null);
   const [preview, setPreview] = useState(false);
   const formRef = useRef(null);
@@ -122,7 +122,7 @@ export function CardPage({ cardId }) {
   useEffect(() => {
     let stream = null;
     load().then((current) => {
-      all(`/boards/${current.board_id}/columns`).then(setColumns).catch(() => {});
+      get(`/boards/${current.board_id}?cards_per_column=0`).then(setBoard).catch(() => {});
       stream = new BoardStream(current.board_id, {
         // Frames carry the board's tile of a card; this page shows all of it, so it reads
         // its one card again when an event names it.
@@ -135,6 +135,10 @@ export function CardPage({ cardId }) {
     }).catch((error) => tell("error", error.message));
     return () => stream?.close();
   }, [cardId]);
+
+  useEffect(() => {
+    if (card) document.title = `${card.title} · Firelane`;
+  }, [card?.title]);
 
   if (!card || !form) return html`<main class="page"><p class="muted">Loading the card…</p></main>`;
 
@@ -171,11 +175,13 @@ export function CardPage({ cardId }) {
     try { const next = await promise; if (next?.id) setCard(next); loadSide(next || card); }
     catch (error) { tell("error", error.message); if (error.code === "version_conflict") load(); }
   }
-  const column = columns.find((c) => c.id === card.column_id);
+  const column = board?.columns.find((c) => c.id === card.column_id);
   const hasEstimate = "estimate_minutes" in card;
   const hasAutomates = "automates" in card && card.kind === "automation";
   return html`<main class="page card-page">
-    <p><button type="button" class="quiet" onClick=${() => history.back()}>← Back</button> · <span class=${`chip kind kind-${card.kind}`}>${card.kind}</span> ${column ? html`in <strong>${column.name}</strong>` : null} · ${card.status} · version ${card.version}</p>
+    <nav class="crumbs" aria-label="Where this card is">${board ? html`<a href=${`/boards/${board.slug}`}>← ${board.name}</a>` : html`<a href="/">← Boards</a>`}${column ? html` · ${column.name}` : null}</nav>
+    <h1 class="card-heading">${card.title}</h1>
+    <p class="muted"><span class=${`chip kind kind-${card.kind}`}>${card.kind}</span> · ${card.status} · version ${card.version}</p>
     ${changedBy ? html`<p class="notice notice-warning" role="status">${changedBy} changed this card while you were editing. Your edits are kept; saving will tell you if they clash.</p>` : null}
     <div class="card-grid">
       <form class="card-form" onSubmit=${save} aria-label="Edit card">

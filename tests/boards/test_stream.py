@@ -191,3 +191,21 @@ def test_an_alerts_events_carry_its_tile_once(admin: TestClient) -> None:
     assert got[0]["card"]["alert"]["status"] == "firing"
     assert "card" not in got[1]
     assert got[1]["card_id"] == got[0]["card_id"]
+
+
+def test_a_gap_over_many_boards_events_asks_for_a_resync(
+    admin: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resume reads every board's ids in its gap: past _GAP of them, a reload is cheaper."""
+    from app.boards.live import tail
+
+    monkeypatch.setattr(tail, "_GAP", 3)
+    board_id = _board(admin)
+    other = admin.post("/api/v1/boards", json={"name": "Other", "slug": "other"}).json()["id"]
+    for number in range(3):
+        _add(admin, other, f"elsewhere {number}")
+    _add(admin, board_id, "here")  # one event of this board: under the resume limit (3)
+    with admin.stream("GET", f"/api/v1/boards/{board_id}/stream?resume=0") as response:
+        frames = _frames(response)
+        _until(frames, "ready")
+        assert [f["event"] for f in _cards_until_quiet(frames)] == ["resync"]

@@ -46,6 +46,8 @@ logger = logging.getLogger("firelane.live")
 CHANNEL = "firelane_card_event"
 _BATCH = 1000
 _HOLE_SECONDS = 30.0
+# A resume reads the log's ids in its gap, every board's: past this many, it resyncs.
+_GAP = 200_000
 # In the order of frames.EVENT_KEYS.
 _COLUMNS = tuple(
     col(column)
@@ -153,10 +155,15 @@ def render(session: Session, rows: Sequence[EventRow]) -> list[LiveEvent]:
 def read_board(
     session: Session, *, board_id: int, after: int, upto: int, limit: int
 ) -> list[EventRow] | None:
-    """A board's events with ``after`` < id ≤ ``upto``, or None when there are over ``limit``."""
+    """A board's events with ``after`` < id ≤ ``upto``, or None when there are over ``limit``
+    (or the gap spans over ``_GAP`` ids of all boards: reloading the board is cheaper)."""
+    if upto - after > _GAP:
+        return None
     query = (
         select(*_COLUMNS)
-        .where(col(CardEvent.board_id) == board_id)
+        # ``+ 0``: through the log's key, the range at hand; by the board's index, SQLite
+        # read the board's whole history for every resume.
+        .where(col(CardEvent.board_id) + 0 == board_id)
         .where(col(CardEvent.id) > after, col(CardEvent.id) <= upto)
         .order_by(col(CardEvent.id))
         .limit(limit + 1)

@@ -128,9 +128,21 @@ def restore_sqlite(url: URL, backup: Path) -> Done:
     return Done(target, target.stat().st_size, "restored from the backup, integrity check ok")
 
 
+def libpq_url(url: URL) -> str:
+    """The URL as libpq's tools take it, without the password."""
+    plain = URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
+    return plain.render_as_string(hide_password=False)
+
+
 def pg_dump_command(url: URL, target: Path) -> tuple[list[str], dict[str, str]]:
     """The pg_dump call (the password goes in the environment, not on the command line)."""
-    plain = url.set(drivername="postgresql", password=None)
     env = dict(os.environ)
     if url.password is not None:
         env["PGPASSWORD"] = str(url.password)
@@ -139,7 +151,7 @@ def pg_dump_command(url: URL, target: Path) -> tuple[list[str], dict[str, str]]:
         "--format=custom",
         "--no-owner",
         f"--file={target}",
-        plain.render_as_string(hide_password=False),
+        libpq_url(url),
     ]
     return command, env
 
@@ -170,8 +182,7 @@ def restore(database_url: str, backup_path: Path) -> Done:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return restore_sqlite(url, backup_path)
-    plain = url.set(drivername="postgresql", password=None).render_as_string()
     raise BackupError(
         "restore a PostgreSQL backup with pg_restore, every Firelane process stopped: "
-        f"pg_restore --clean --if-exists --no-owner --dbname={plain} {backup_path}"
+        f"pg_restore --clean --if-exists --no-owner --dbname={libpq_url(url)} {backup_path}"
     )

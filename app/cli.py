@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from app.auth.cli import token_cli, user_cli
+from app.core import logs, metrics
 from app.core.config import ConfigError, Settings, get_settings
 from app.core.console import command, database, fail, say
 from app.core.db import Database
@@ -45,6 +48,37 @@ def db_upgrade() -> None:
     say("database is at the newest schema")
 
 
+@db_cli.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="File to write (replaced whole if it exists).")],
+) -> None:
+    """Back up the database while Firelane serves (SQLite: online backup; PostgreSQL: pg_dump)."""
+    from app.core.backup import BackupError, backup
+
+    url = get_settings().database_url
+    if not url.startswith("sqlite"):
+        say("PostgreSQL: running pg_dump --format=custom (restore it with pg_restore)")
+    try:
+        done = backup(url, path)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    say(f"backed up to {done.path} ({done.size_bytes} bytes; {done.how})")
+
+
+@db_cli.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A backup made by `firelane db backup`.")],
+) -> None:
+    """Replace the SQLite database with a backup; every Firelane process must be stopped."""
+    from app.core.backup import BackupError, restore
+
+    try:
+        done = restore(get_settings().database_url, path)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    say(f"restored {done.path} ({done.size_bytes} bytes; {done.how}); `serve` upgrades it")
+
+
 def _check_settings() -> Settings:
     """Read every group of settings now, so that a wrong one stops the start in one line."""
     from app.alerts.config import get_alert_settings
@@ -61,9 +95,21 @@ def _serving(host: str, port: int) -> str:
     return f"Firelane is serving {url} (API docs: {url}/docs). Ctrl+C stops it."
 
 
-def _run_server(
-    app: Any, *, host: str, port: int, access_log: bool, proxies: dict[str, Any]
-) -> None:
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Options of every uvicorn server: our logging (``app.core.logs`` writes the access
+    log), and forwarded headers believed only from FIRELANE_TRUSTED_PROXIES (uvicorn's own
+    default believes any local process, e.g. for the login throttle)."""
+    trusted = settings.trusted_proxies.strip()
+    return {
+        "log_config": logs.config(settings.log_format),
+        "log_level": None,
+        "access_log": False,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+    }
+
+
+def _run_server(app: Any, settings: Settings, *, host: str, port: int) -> None:
     """Serve one process with uvicorn; say so once it listens, without uvicorn's chatter."""
     import uvicorn
 
@@ -73,12 +119,7 @@ def _run_server(
             if self.started:
                 say(_serving(host, port))
 
-    config = uvicorn.Config(
-        app, host=host, port=port, log_level="info", access_log=access_log, **proxies
-    )
-    # Start-up and shut-down notes go; warnings, errors and the access log stay.
-    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
-    Server(config).run()
+    Server(uvicorn.Config(app, host=host, port=port, **_uvicorn_options(settings))).run()
 
 
 @cli.command()
@@ -106,20 +147,16 @@ def serve(
     from app.main import create_app
 
     settings = _check_settings()
+    if not access_log:  # the HTTP processes of --workers read it from the environment
+        os.environ["FIRELANE_ACCESS_LOG"] = "false"
+        settings = settings.model_copy(update={"access_log": False})
     _upgrade()
     scheduler = settings.scheduler and not no_scheduler
     if ingest_writer or workers > 1:
-        _serve_with_writer(
-            settings,
-            host=host,
-            port=port,
-            workers=workers,
-            scheduler=scheduler,
-            access_log=access_log,
-        )
+        _serve_with_writer(settings, host=host, port=port, workers=workers, scheduler=scheduler)
         return
     app = create_app(settings, run_scheduler=scheduler)
-    _run_server(app, host=host, port=port, access_log=access_log, proxies=_proxies(settings))
+    _run_server(app, settings, host=host, port=port)
 
 
 @cli.command("ingest-writer", hidden=True)
@@ -134,19 +171,21 @@ def ingest_writer_process(
     writer.run(get_settings().database_url, socket_path, parent=parent, standby=standby)
 
 
-def _proxies(settings: Settings) -> dict[str, Any]:
-    """uvicorn's options for forwarded headers: believed only from FIRELANE_TRUSTED_PROXIES
-    (uvicorn's own default believes any local process, e.g. for the login throttle)."""
-    trusted = settings.trusted_proxies.strip()
-    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
-
-
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
+def _metrics_directory() -> tuple[str, bool]:
+    """Where the processes of this ``serve`` write their metrics (prometheus-client's
+    multi-process mode): PROMETHEUS_MULTIPROC_DIR if set, else a new private directory."""
+    given = os.environ.get(metrics.MULTIPROCESS_ENV)
+    if given:
+        return given, False
+    return tempfile.mkdtemp(prefix="firelane-metrics-", dir=os.environ.get("XDG_RUNTIME_DIR")), True
+
+
 def _serve_with_writer(
-    settings: Settings, *, host: str, port: int, workers: int, scheduler: bool, access_log: bool
+    settings: Settings, *, host: str, port: int, workers: int, scheduler: bool
 ) -> None:
     """Serve with an ingest writer process, ``workers`` HTTP processes, the jobs once."""
     import uvicorn
@@ -156,6 +195,9 @@ def _serve_with_writer(
     from app.jobs import start_jobs
     from app.main import create_app
 
+    # Before any metric holds a value: every process of this serve adds up in /metrics.
+    directory, made = _metrics_directory()
+    metrics.use_directory(directory)
     writer = WriterProcess([sys.executable, "-m", "app.cli", "ingest-writer"])
     writer.start()
     # uvicorn shuts down on SIGTERM, then raises it again for the handler it found: this
@@ -170,29 +212,24 @@ def _serve_with_writer(
     try:
         if workers == 1:  # this process serves, and runs the jobs as `serve` does
             app = create_app(settings, run_scheduler=scheduler)
-            _run_server(
-                app, host=host, port=port, access_log=access_log, proxies=_proxies(settings)
-            )
+            _run_server(app, settings, host=host, port=port)
             return
         # The HTTP processes are started afresh, run no jobs, and find the writer by env.
         os.environ["FIRELANE_SCHEDULER"] = "false"
         jobs_db = Database.from_url(settings.database_url)
         stop_jobs = start_jobs(jobs_db, settings) if scheduler else None
-        options: dict[str, Any] = {
-            "host": host,
-            "port": port,
-            "log_level": "info",
-            "access_log": access_log,
-            **_proxies(settings),
-        }
+        options = _uvicorn_options(settings)
         try:
-            uvicorn.run("app.main:create_app", factory=True, workers=workers, **options)
+            factory = "app.main:create_app"
+            uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, **options)
         finally:
             if stop_jobs is not None:
                 stop_jobs()
             jobs_db.dispose()
     finally:
         writer.stop()
+        if made:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 @cli.command()
@@ -240,18 +277,21 @@ def demo(
         say(f"(admin's password was shown once; a new one: {command()} user set-password admin)")
 
 
-def _quiet_logs() -> None:
-    """Log at INFO, less what a person running Firelane does not need to read."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Migration steps, plugin set-up, and every job's every run.
-    for chatty in ("alembic", "apscheduler"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+def _configure_logs() -> None:
+    """Log at INFO, less what a person running Firelane does not need to read, in the
+    format of FIRELANE_LOG_FORMAT (text until the settings are read; a wrong setting is
+    reported by the command that reads them)."""
+    logs.configure("text")
+    try:
+        log_format = get_settings().log_format
+    except ConfigError:
+        return
+    if log_format != "text":
+        logs.configure(log_format)
 
 
 def main() -> None:
-    _quiet_logs()
+    _configure_logs()
     from app.jobs import wire
 
     wire()  # commands that change cards feed webhooks and rules like the API does

@@ -15,7 +15,8 @@ from app.boards import automation
 from app.boards.live.frames import TILE_FACTS
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.scheduler import build_scheduler
+from app.core.health import Ticks
+from app.core.scheduler import HEARTBEAT_SECONDS, build_scheduler
 from app.hooks import jobs as hooks_jobs
 from app.hooks import outbox
 from app.hooks.loop import DeliveryLoop
@@ -38,8 +39,20 @@ def _purge_sessions(db: Database) -> None:
         logger.info("auth.purge_sessions removed %d expired session(s)", removed)
 
 
-def register_jobs(scheduler: BaseScheduler, *, db: Database, settings: Settings) -> None:
+def register_jobs(
+    scheduler: BaseScheduler, *, db: Database, settings: Settings, ticks: Ticks | None = None
+) -> None:
     """Add the periodic jobs; each is idempotent and safe in two processes at once."""
+    if ticks is not None:  # readiness: the scheduler runs jobs
+        ticks.expect("scheduler")
+        scheduler.add_job(
+            ticks.beat,
+            "interval",
+            seconds=HEARTBEAT_SECONDS,
+            args=["scheduler"],
+            id="ops.heartbeat",
+            replace_existing=True,
+        )
     scheduler.add_job(
         _purge_sessions,
         "interval",
@@ -76,17 +89,21 @@ def register_jobs(scheduler: BaseScheduler, *, db: Database, settings: Settings)
         scheduler.add_job(job, "interval", **every, args=[db], id=job_id, replace_existing=True)
 
 
-def start_jobs(db: Database, settings: Settings) -> Callable[[], None]:
+def start_jobs(
+    db: Database, settings: Settings, *, ticks: Ticks | None = None
+) -> Callable[[], None]:
     """Start the periodic jobs and the webhook delivery loop in threads of this process
-    (``serve``); return how to stop them."""
+    (``serve``, ``worker``); return how to stop them (within the stop grace)."""
     scheduler = build_scheduler()
-    register_jobs(scheduler, db=db, settings=settings)
+    register_jobs(scheduler, db=db, settings=settings, ticks=ticks)
     scheduler.start()
-    delivery_loop = DeliveryLoop(db, settings)
+    delivery_loop = DeliveryLoop(db, settings, ticks=ticks)
     delivery_loop.start()
 
     def stop() -> None:
+        scheduler.shutdown(wait=False)  # no job starts any more; a running one ends its run
+        if ticks is not None:
+            ticks.forget("scheduler")
         delivery_loop.stop()
-        scheduler.shutdown(wait=False)
 
     return stop

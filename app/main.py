@@ -3,68 +3,40 @@
 from __future__ import annotations
 
 import gc
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from sqlalchemy import text
+from prometheus_client import CollectorRegistry
 
 import app as package
 from app.alerts.fastpath import IngestFastPath
 from app.alerts.router import ingest_router
 from app.alerts.router import router as alerts_router
-from app.auth.dependencies import Viewer
 from app.auth.router import router as auth_router
 from app.auth.throttle import LoginThrottle
 from app.boards.live.config import get_stream_settings
 from app.boards.live.tail import Tail
 from app.boards.router import router as boards_router
 from app.core.config import Settings, get_settings
-from app.core.db import Database, DatabaseDep
-from app.core.errors import ERROR_RESPONSES, error_response, install_error_handlers
+from app.core.db import Database
+from app.core.errors import ERROR_RESPONSES, install_error_handlers
+from app.core.health import Ticks
+from app.core.logs import RequestContext
 from app.core.middleware import Metrics, RequestLimits, SecurityHeaders
 from app.hooks.router import router as hooks_router
 from app.jobs import start_jobs, wire
+from app.ops import State
+from app.ops import router as ops_router
 from app.reports.router import router as reports_router
 from app.schedules.router import router as schedules_router
 from app.ui.assets import frontend_dir, shell
 from app.ui.docs import docs_router
 from app.ui.router import router as ui_router
 
-logger = logging.getLogger("firelane")
-
 API_PREFIX = "/api/v1"
-
-ops = APIRouter(tags=["ops"])
-
-
-@ops.get("/healthz")
-def healthz() -> dict[str, str]:
-    """Answer while the process is up."""
-    return {"status": "ok"}
-
-
-@ops.get("/readyz", response_model=None)
-def readyz(db: DatabaseDep) -> dict[str, str] | Response:
-    """Answer 200 when the database answers, 503 otherwise."""
-    try:
-        with db.session(readonly=True) as session:
-            session.connection().execute(text("SELECT 1"))
-    except Exception as exc:
-        logger.warning("readiness check failed: %s", exc)
-        return error_response(503, "not_ready", "The database does not answer.")
-    return {"status": "ready"}
-
-
-@ops.get("/metrics", response_class=Response)
-def metrics(request: Request, _user: Viewer) -> Response:
-    """Prometheus metrics (any authenticated role; scrape with a Bearer token)."""
-    registry: CollectorRegistry = request.app.state.metrics
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def _tune_gc() -> None:
@@ -98,12 +70,13 @@ def create_app(
     database = db or Database.from_url(settings.database_url, echo=settings.sql_echo)
     start_scheduler = settings.scheduler if run_scheduler is None else run_scheduler
     wire()
+    ticks = Ticks()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_db:  # a server process of its own (tests pass their database in)
             _tune_gc()
-        stop_jobs = start_jobs(database, settings) if start_scheduler else None
+        stop_jobs = start_jobs(database, settings, ticks=ticks) if start_scheduler else None
         try:
             yield
         finally:
@@ -125,6 +98,8 @@ def create_app(
     app.state.settings = settings
     app.state.db = database
     app.state.metrics = CollectorRegistry()
+    app.state.ticks = ticks
+    app.state.ops = State(database, ticks, settings)
     app.state.login_throttle = LoginThrottle(
         per_name=settings.login_attempts,
         per_address=settings.login_attempts_per_address,
@@ -135,7 +110,7 @@ def create_app(
         database, poll_seconds=streams.poll_seconds, coalesce_seconds=streams.coalesce_seconds
     )
     install_error_handlers(app)
-    app.include_router(ops, responses=ERROR_RESPONSES)
+    app.include_router(ops_router, responses=ERROR_RESPONSES)
     # Alert ingestion first: routes are matched in turn, and it is the busiest path.
     for router in (
         ingest_router,
@@ -152,6 +127,8 @@ def create_app(
     app.add_middleware(Metrics, registry=app.state.metrics, api_prefix=API_PREFIX)
     app.add_middleware(RequestLimits, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, html_policy=shell().csp)
+    # Outermost: every answer, refusals by the limits included, carries its request id.
+    app.add_middleware(RequestContext, access_log=settings.access_log, api_prefix=API_PREFIX)
     # The browser UI: pages answer one shell; its modules, styles and vendored files are static.
     app.include_router(ui_router)
     app.include_router(docs_router(title=app.title, openapi_url=app.openapi_url or ""))

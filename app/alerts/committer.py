@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.alerts import metrics
 from app.alerts.exceptions import IngestFailed
 from app.alerts.ingest import IngestWork, Outcome, ingest
 from app.core.db import Database
@@ -42,8 +43,10 @@ def run_batch(db: Database, works: Sequence[IngestWork]) -> list[Outcome]:
     """Store ``works`` in one transaction if possible, else one by one; never raises."""
     for _attempt in range(ATTEMPTS):
         try:
-            with db.session() as session:
-                return ingest(session, works)
+            with db.session() as session, metrics.timed_batch(len(works)):
+                outcomes = ingest(session, works)
+            metrics.count_stored(works, outcomes)
+            return outcomes
         except (IntegrityError, StaleDataError):
             continue  # a concurrent writer got there first; read its result and go again
         except OperationalError as exc:

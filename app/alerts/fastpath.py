@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.alerts.dependencies import get_pipeline
 from app.alerts.ingest import IngestResult
+from app.alerts.metrics import count_refused
 from app.alerts.receiver import receive
 from app.core.errors import AppError, Unavailable
 
@@ -104,10 +105,12 @@ class IngestFastPath:
                 request, integration_id=integration_id, pipeline=get_pipeline(request)
             )
         except AppError as exc:
+            count_refused(exc, integration_id)
             await _answer(send, exc.status_code, exc.body(), exc.response_headers())
             return
         except OperationalError as exc:
             logger.warning("store unavailable: %s", exc.orig)
+            count_refused(Unavailable(), integration_id)
             await _answer(send, 503, Unavailable().body())
             return
         await _answer(send, 202, accepted_body(result, pagerduty=pagerduty))

@@ -65,6 +65,9 @@ class IngestResult:
     suppressed: int = 0
     ignored: int = 0
     keys: list[str] = field(default_factory=list)
+    # Alerts by what they did (SignalAction), for the metrics of the process that stored
+    # them; not sent back over the writer's socket.
+    actions: dict[str, int] = field(default_factory=dict)
 
     def to_wire(self) -> tuple[Any, ...]:
         return (self.accepted, self.cards, self.suppressed, self.ignored, self.keys)
@@ -138,6 +141,7 @@ def apply_works(session: Session, works: Sequence[IngestWork], at: datetime) -> 
             }
         )
         result.keys.append(alert.key)
+        result.actions[done.action.value] = result.actions.get(done.action.value, 0) + 1
         if done.action == SignalAction.suppressed:
             result.suppressed += 1
             continue

@@ -42,33 +42,117 @@ class Settings(BaseSettings):
         env_prefix="FIRELANE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    environment: Literal["development", "production"] = "development"
-    database_url: str = "sqlite:///./firelane.db"
-    secret_key: str = DEFAULT_SECRET_KEY
-    base_url: str = "http://127.0.0.1:8000"
-    timezone: str = "UTC"
-    scheduler: bool = True
+    # Each setting's description is its entry in docs/configuration.md (generated).
+    environment: Literal["development", "production"] = Field(
+        default="development", description="`production` refuses the default secret key."
+    )
+    database_url: str = Field(
+        default="sqlite:///./firelane.db",
+        description="A SQLite file (the embedded default) or "
+        "`postgresql+psycopg://user@host/db` (the scale-out store).",
+    )
+    secret_key: str = Field(
+        default=DEFAULT_SECRET_KEY,
+        description="Signs CSRF tokens and encrypts stored webhook and HMAC secrets (a new "
+        "key makes those unreadable); required outside development, 16 characters or more.",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The public URL: links, the ingest URLs handed out, and `Secure` cookies "
+        "on https.",
+    )
+    timezone: str = Field(
+        default="UTC",
+        description="IANA zone for calendar-facing defaults; times are stored and answered in UTC.",
+    )
+    scheduler: bool = Field(
+        default=True,
+        description="Run the periodic jobs and the delivery loop inside `serve` "
+        "(`serve --no-scheduler` turns it off for one process).",
+    )
 
     # Limits that keep bad input from costing memory or storage.
-    max_body_bytes: int = 1_048_576
-    session_days: int = 14
-    # Failed logins allowed per user name and per client address in the window.
-    login_attempts: int = Field(default=10, ge=1)
-    login_attempts_per_address: int = Field(default=50, ge=1)
-    login_window_minutes: int = Field(default=15, ge=1)
-    # Addresses (or networks, comma-separated) of reverse proxies whose X-Forwarded-For and
-    # X-Forwarded-Proto are believed; from anyone else these headers are ignored.
-    trusted_proxies: str = ""
-    # Browser cookies carry the Secure flag unless the base URL is plain http.
-    cookie_secure: bool | None = None
-    sql_echo: bool = False
+    max_body_bytes: int = Field(
+        default=1_048_576, description="Larger request bodies are refused with 413."
+    )
+    session_days: int = Field(default=14, description="How long a browser login lasts.")
+    login_attempts: int = Field(
+        default=10,
+        ge=1,
+        description="Failed logins per user name in the window; past it, 429 "
+        "`too_many_login_attempts` with `Retry-After`.",
+    )
+    login_attempts_per_address: int = Field(
+        default=50, ge=1, description="Failed logins per client address in the window."
+    )
+    login_window_minutes: int = Field(
+        default=15,
+        ge=1,
+        description="The moving window of the failed-login counts (kept in each server "
+        "process's memory).",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses or networks (comma-separated) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; from anyone else these headers "
+        "are ignored.",
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark browser cookies `Secure`; unset: when the base URL is https.",
+    )
+    sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
 
-    # The weekly report: its weeks run Monday to Monday in this zone (default: timezone),
-    # break-even is this many years of a candidate's toil, and a full-time person works
-    # this many hours a year.
-    report_timezone: str | None = None
-    report_horizon_years: float = Field(default=2.0, gt=0, le=50)
-    report_hours_per_fte: float = Field(default=1600.0, gt=0, le=8784)
+    # Operations.
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Log lines as text for a terminal, or one JSON object a line (time, "
+        "level, logger, message, request_id; the access log adds method, route, path, "
+        "status, duration_ms, client).",
+    )
+    access_log: bool = Field(
+        default=True,
+        description="One log line per request answered (`serve --no-access-log` turns it off).",
+    )
+    metrics_public: bool = Field(
+        default=False,
+        description="Answer /metrics without a token (for a scraper on a network you trust); "
+        "off, it needs any role's API token.",
+    )
+    ready_tick_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="/readyz answers 503 when a loop this process runs (the scheduler, the "
+        "delivery loop) has not gone round for this long.",
+    )
+    stop_grace_seconds: float = Field(
+        default=8.0,
+        ge=0,
+        le=600,
+        description="On SIGTERM, webhook sends in flight get this long to finish; the claims "
+        "of the rest are released. Keep it under your supervisor's stop timeout (Docker's "
+        "is 10 s).",
+    )
+
+    # The weekly report.
+    report_timezone: str | None = Field(
+        default=None,
+        description="The zone whose Monday-to-Monday weeks the report counts; unset: "
+        "FIRELANE_TIMEZONE.",
+    )
+    report_horizon_years: float = Field(
+        default=2.0,
+        gt=0,
+        le=50,
+        description="Break-even horizon: an automation candidate pays off within this many "
+        "years of its toil.",
+    )
+    report_hours_per_fte: float = Field(
+        default=1600.0,
+        gt=0,
+        le=8784,
+        description="Hours a full-time person works in a year (toil in FTE).",
+    )
 
     @field_validator("timezone", "report_timezone")
     @classmethod

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import PayloadTooLarge, error_response
+from app.core.logs import route_template
 
 # Deeper JSON is refused before any parser sees it: Python's parser overflows its stack
 # at ~1,000 levels, orjson refuses to write more than 255, and no payload needs 64.
@@ -149,11 +149,7 @@ class Metrics:
         try:
             await self.app(scope, receive, status_send)
         finally:
-            route: Any = scope.get("route")
-            # As the OpenAPI writes it: ``{card_id}``, not the route's ``{card_id:int}``.
-            path = (getattr(route, "path", None) or "unmatched").replace(":int}", "}")
-            if self.api_prefix and scope["path"].startswith(self.api_prefix + "/"):
-                path = self.api_prefix + path
+            path = route_template(scope, self.api_prefix)
             self.requests.labels(scope["method"], path, str(status)).inc()
             self.latency.labels(path).observe(time.perf_counter() - started)
 

@@ -40,11 +40,15 @@ class HooksSettings(BaseSettings):
     retry_schedule: str = DEFAULT_SCHEDULE
     # Each wait is stretched or shrunk at random by up to this fraction.
     jitter: float = 0.1
+    # A receiver that has not answered within this long has failed this attempt.
     timeout_seconds: float = 10.0
+    # Deliveries sent at once by one delivery loop.
     concurrency: int = 16
+    # Deliveries one loop claims at a time.
     batch_size: int = 100
     # A claimed delivery returns to the queue after this long if its process died.
     lease_seconds: float = 300.0
+    # How often an idle loop looks for due deliveries (a commit in its own process wakes it).
     poll_seconds: float = 1.0
     # Finished deliveries and rule runs older than this are purged (hourly).
     retention_days: int = 30

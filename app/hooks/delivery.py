@@ -24,6 +24,7 @@ from app.hooks import fanout
 from app.hooks.actions import DeliveryOutcome, notify_finished
 from app.hooks.config import HooksSettings
 from app.hooks.exceptions import SecretUnreadable
+from app.hooks.metrics import ATTEMPTS
 from app.hooks.models import (
     PENDING,
     Delivery,
@@ -67,6 +68,8 @@ class Result:
     retry_after: float | None = None
     # A problem found before sending (unreadable secret, deleted webhook): no retry helps.
     final: bool = False
+    # Not sent, or not heard back, before the loop stopped: the claim is given back.
+    released: bool = False
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -242,24 +245,36 @@ def finish(
     settings: HooksSettings,
     rng: random.Random,
 ) -> None:
-    """Record every attempt, set each delivery's status, and commit."""
-    by_id = {result.id: result for result in results}
+    """Record every attempt, set each delivery's status, release what was not sent, and
+    commit."""
+    released = [result.id for result in results if result.released]
+    if released:
+        session.execute(
+            update(Delivery)
+            .where(col(Delivery.id).in_(released), col(Delivery.claim_token) == token)
+            .values(locked_until=None, claim_token=None)
+        )
+        logger.info("released %d claimed deliveries, not sent before the stop", len(released))
+    by_id = {result.id: result for result in results if not result.released}
     rows = session.execute(
         sa_select(*_FINISHING).where(col(Delivery.id).in_(list(by_id))).order_by(col(Delivery.id))
     ).all()
     changes: list[dict[str, Any]] = []
     attempts: list[dict[str, Any]] = []
     told: list[int] = []
+    outcomes: list[str] = ["released"] * len(released)
     for delivery_id, delivery_uuid, event_type, claim_token, tried, step, hook_event_id in rows:
         result = by_id[delivery_id]
         if claim_token != token:
             # The lease ran out and another process took the row: log it, decide nothing.
             logger.warning("delivery %s: lease lost before its attempt was recorded", delivery_uuid)
             attempts.append(_attempt(delivery_id, result, "stale", tried + 1))
+            outcomes.append("stale")
             continue
         outcome, changed = _decide(step + 1, result, settings, now, rng)
         attempt = _attempt(delivery_id, result, outcome, tried + 1)
         attempts.append(attempt)
+        outcomes.append(outcome)
         changes.append(
             {
                 "id": delivery_id,
@@ -292,6 +307,8 @@ def finish(
         if row is not None:
             _tell_finished(session, row)
     session.commit()
+    for outcome in outcomes:
+        ATTEMPTS.labels(outcome).inc()
 
 
 def _attempt(delivery_id: int, result: Result, outcome: str, number: int) -> dict[str, Any]:

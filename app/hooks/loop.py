@@ -3,15 +3,22 @@
 It runs in a thread inside ``firelane serve`` (with the scheduler on) and ``firelane
 worker``. ``run_once(now=...)`` does one claim-send-record round with an injectable time,
 which is how tests drive retries without sleeping.
+
+``stop(grace)`` claims nothing more, lets the sends in flight finish for ``grace`` seconds,
+and releases the claims of what was not sent by then (no attempt is recorded; the next
+loop sends it at once instead of after the lease). A receiver may then get a delivery it
+already had: ``X-Firelane-Delivery`` stays the same, for it to drop the second.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -24,6 +31,7 @@ import app as package
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.health import Ticks
 from app.hooks import delivery, fanout, wakeup
 from app.hooks.config import HooksSettings, get_hooks_settings
 from app.hooks.delivery import Claimed, Result
@@ -77,6 +85,40 @@ class _NoCookies(CookieJar):
         return None
 
 
+class _SendPool:
+    """Threads that send one delivery each at a time. They are daemon threads: a process
+    that stops does not wait for a receiver that takes its time (its claim is released)."""
+
+    def __init__(self, size: int) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Result], Future[Result]] | None]
+        self._jobs = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"hooks-send-{n}", daemon=True)
+            for n in range(size)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, job: Callable[[], Result]) -> Future[Result]:
+        future: Future[Result] = Future()
+        self._jobs.put((job, future))
+        return future
+
+    def _work(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            job, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # _send catches what it expects
+                future.set_exception(exc)
+
+    def shutdown(self) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)
+
+
 class DeliveryLoop:
     """Send what the outbox holds; any number of these may run against one database."""
 
@@ -88,9 +130,12 @@ class DeliveryLoop:
         hooks: HooksSettings | None = None,
         transport: httpx.BaseTransport | None = None,
         rng: random.Random | None = None,
+        ticks: Ticks | None = None,
     ) -> None:
         self.db = db
         self.secret_key = settings.secret_key
+        self.grace_seconds = settings.stop_grace_seconds
+        self.ticks = ticks
         self.hooks = hooks or get_hooks_settings()
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._transport = transport
@@ -99,12 +144,14 @@ class DeliveryLoop:
         self._local = threading.local()
         self._clients: list[httpx.Client] = []
         self._clients_lock = threading.Lock()
-        self.pool = ThreadPoolExecutor(self.hooks.concurrency, thread_name_prefix="hooks-send")
+        self.pool = _SendPool(self.hooks.concurrency)
         self.worker_id = uuid4().hex[:12]
         self._wake = threading.Event()
         # Set while the thread waits for a commit or the next poll.
         self.idle = threading.Event()
         self._stop = threading.Event()
+        # Set by stop(): past it, sends still in flight are given up and their claims released.
+        self._deadline: float | None = None
         self._thread: threading.Thread | None = None
 
     # --- one round ---------------------------------------------------------------
@@ -127,7 +174,7 @@ class DeliveryLoop:
             )
         if not batch:
             return 0
-        results = list(self.pool.map(lambda item: self._send(item, at), batch))
+        results = self._gather(batch, at)
         with self.db.session() as session:
             delivery.finish(
                 session,
@@ -139,13 +186,44 @@ class DeliveryLoop:
             )
         return len(batch)
 
+    def _gather(self, batch: list[Claimed], at: datetime) -> list[Result]:
+        """Send the batch; once stopping, what has not started is released, and what is in
+        flight when the grace ends is released too."""
+
+        def send(item: Claimed) -> Callable[[], Result]:
+            def job() -> Result:
+                if self._stop.is_set():
+                    return Result(item.id, at, 0, released=True)
+                return self._send(item, at)
+
+            return job
+
+        futures = {self.pool.submit(send(item)): item for item in batch}
+        waiting = set(futures)
+        while waiting:
+            _, waiting = wait(waiting, timeout=0.25, return_when=FIRST_COMPLETED)
+            if waiting and self._deadline is not None and time.monotonic() >= self._deadline:
+                break
+        results = []
+        for future, item in futures.items():
+            if future.done():
+                results.append(future.result())
+            else:
+                future.cancel()  # a job not started yet; one in flight ends unheard
+                results.append(Result(item.id, at, 0, released=True))
+        return results
+
     def run_until_idle(self, now: datetime | None = None, *, max_rounds: int = 1000) -> int:
         """Run rounds until nothing is due; answer how many deliveries were sent."""
         total = 0
         for _ in range(max_rounds):
+            if self._stop.is_set():
+                break
             sent = self.run_once(now)
             total += sent
-            if sent == 0 or self._stop.is_set():
+            if self.ticks is not None:
+                self.ticks.beat("delivery")
+            if sent == 0:
                 break
         return total
 
@@ -229,6 +307,8 @@ class DeliveryLoop:
         if self._thread is not None:
             return
         wakeup.subscribe(self._wake)
+        if self.ticks is not None:
+            self.ticks.expect("delivery")
         self._thread = threading.Thread(target=self._forever, name="hooks-delivery", daemon=True)
         self._thread.start()
         logger.debug("delivery loop %s started", self.worker_id)
@@ -245,20 +325,31 @@ class DeliveryLoop:
             except Exception:
                 logger.exception("delivery round failed; retrying shortly")
             self.idle.set()
+            if self.ticks is not None:
+                self.ticks.beat("delivery")
             self._wake.wait(self.hooks.poll_seconds)
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the thread after its current round, then release connections."""
+    def stop(self, grace: float | None = None) -> None:
+        """Claim nothing more; give the sends in flight ``grace`` seconds (default: the
+        setting) to finish and be recorded, release the claims of the rest, then release
+        connections."""
+        grace = self.grace_seconds if grace is None else grace
+        self._deadline = time.monotonic() + grace
         self._stop.set()
         self._wake.set()
         wakeup.unsubscribe(self._wake)
         if self._thread is not None:
-            self._thread.join(timeout)
+            # The round's last write (recording and releasing) follows the grace.
+            self._thread.join(grace + 10.0)
+            if self._thread.is_alive():
+                logger.error("the delivery loop did not stop in time; its claims may wait")
             self._thread = None
+        if self.ticks is not None:
+            self.ticks.forget("delivery")
         self.close()
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True)
+        self.pool.shutdown()
         with self._clients_lock:
             clients, self._clients = self._clients, []
         for client in clients:

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from app.core.clock import now as clock_now
 from app.core.db import Database, pk
 from app.core.errors import AppError
+from app.schedules import metrics
 from app.schedules.models import Schedule
 from app.schedules.runner import RunOutcome, run_due
 
@@ -96,6 +97,7 @@ def tick(db: Database, now: datetime | None = None) -> TickReport:
                 continue
         report.schedules += 1
         report.outcome.add(outcome)
+        metrics.observe(outcome)
 
 
 def tick_job(db: Database) -> None:

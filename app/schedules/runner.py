@@ -6,7 +6,7 @@ The callers own the unit of work: ``service.run_now`` for a manual run and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,11 +36,15 @@ class RunOutcome:
     created: int = 0
     skipped: int = 0
     missed: int = 0
+    # Of each card made: its schedule, and seconds from its due time (the run less the
+    # lead) to the card.
+    lags: list[tuple[int, float]] = field(default_factory=list)
 
     def add(self, other: RunOutcome) -> None:
         self.created += other.created
         self.skipped += other.skipped
         self.missed += other.missed
+        self.lags += other.lags
 
 
 def recurrence_of(schedule: Schedule) -> recurrence.Recurrence:
@@ -255,6 +259,8 @@ def run_due(session: Session, *, schedule: Schedule, now: datetime) -> RunOutcom
             )
             if made.status == OccurrenceStatus.created:
                 outcome.created += 1
+                lag = max(0.0, (now - (latest - lead)).total_seconds())
+                outcome.lags.append((pk(schedule), lag))
             else:
                 outcome.skipped += 1
     schedule.next_occurrence_at = upcoming

@@ -66,6 +66,18 @@ class Firelane:
         )
         return done.stdout.strip()
 
+    def call(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a command to its end, whatever its exit status; its output and status."""
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+
     def start(self, *args: str) -> subprocess.Popen[bytes]:
         """Start a long-running command (serve, worker); its output goes to a log file."""
         log = (self.tmp_path / f"{args[0]}-{len(self.running)}.log").open("wb")

@@ -31,6 +31,9 @@ class Receiver:
         self._answers_for: list[tuple[bytes, Answer]] = []
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        # Closed by hold(): requests are recorded, then wait for release() to be answered.
+        self._gate = threading.Event()
+        self._gate.set()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -50,6 +53,13 @@ class Receiver:
         with self._lock:
             made = answer if isinstance(answer, tuple) else (answer, {}, b"ok")
             self._answers_for.append((needle, made))
+
+    def hold(self) -> None:
+        """Be a slow receiver: answer nothing until ``release()``."""
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._gate.set()
 
     def _next(self, received: Received) -> Answer:
         with self._lock:
@@ -81,6 +91,7 @@ class Receiver:
                 status, extra, text = receiver._next(
                     Received(self.command, self.path, headers, body)
                 )
+                receiver._gate.wait(120)
                 self.send_response(status)
                 for name, value in extra.items():
                     self.send_header(name, value)

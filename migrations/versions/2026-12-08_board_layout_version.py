@@ -8,7 +8,7 @@ trigger on ``board`` sends one on the card event log's channel (the change of a 
 always updates its board row).
 
 Revision ID: 20261208_board_layout_version
-Revises: 20261207_card_event_notify
+Revises: 20261207_integration_rate_limit
 Create Date: 2026-12-08 09:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261208_board_layout_version"
-down_revision: str | Sequence[str] | None = "20261207_card_event_notify"
+down_revision: str | Sequence[str] | None = "20261207_integration_rate_limit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

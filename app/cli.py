@@ -17,6 +17,7 @@ from app.core import logs, metrics
 from app.core.config import ConfigError, Settings, get_settings
 from app.core.console import command, database, fail, say
 from app.core.db import Database
+from app.reports.cli import report_cli
 from app.schedules.cli import schedule_cli
 
 # sysexits.h: a configuration error
@@ -32,6 +33,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(schedule_cli, name="schedule")
+cli.add_typer(report_cli, name="report")
 
 
 def _upgrade() -> None:
@@ -83,9 +85,11 @@ def _check_settings() -> Settings:
     """Read every group of settings now, so that a wrong one stops the start in one line."""
     from app.alerts.config import get_alert_settings
     from app.hooks.config import get_hooks_settings
+    from app.reports.config import get_report_settings
 
     get_alert_settings()
     get_hooks_settings()
+    get_report_settings()
     return get_settings()
 
 

@@ -20,6 +20,8 @@ from app.core.scheduler import HEARTBEAT_SECONDS, build_scheduler
 from app.hooks import jobs as hooks_jobs
 from app.hooks import outbox
 from app.hooks.loop import DeliveryLoop
+from app.reports import jobs as report_jobs
+from app.reports.config import get_report_settings
 from app.schedules import jobs as schedule_jobs
 
 logger = logging.getLogger("firelane.jobs")
@@ -87,6 +89,30 @@ def register_jobs(
         (alert_jobs.purge_job, {"minutes": alert_jobs.PURGE_MINUTES}, "alerts.purge_payloads"),
     ):
         scheduler.add_job(job, "interval", **every, args=[db], id=job_id, replace_existing=True)
+    # The weekly report: at its time (in the report's zone), and at start and every few
+    # minutes for what is due and not done (downtime, a failed e-mail).
+    report_settings = get_report_settings()
+    report_args = [db, settings, report_settings]
+    scheduler.add_job(
+        report_jobs.publish_job,
+        "cron",
+        day_of_week=report_settings.weekday_number,
+        hour=report_settings.report_time.hour,
+        minute=report_settings.report_time.minute,
+        timezone=settings.report_zone_name,
+        args=report_args,
+        id="reports.weekly",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        report_jobs.publish_job,
+        "interval",
+        minutes=report_jobs.CATCH_UP_MINUTES,
+        args=report_args,
+        id="reports.weekly.catch_up",
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),
+    )
 
 
 def start_jobs(

@@ -10,6 +10,7 @@ import app.alerts.models
 import app.auth.models
 import app.boards.models
 import app.hooks.models
+import app.reports.models
 import app.schedules.models  # noqa: F401
 from app.core.config import get_settings
 from app.core.db import create_db_engine, metadata

@@ -115,6 +115,10 @@ def notify_finished(session: Session, outcome: DeliveryOutcome) -> None:
 def _body(action: dict[str, Any], ctx: RunContext, event_uuid: str) -> tuple[str | None, str]:
     context = ctx.template_context()
     if action.get("preset") == "slack":
+        ready = context["report"].get("text")
+        if not action.get("text") and isinstance(ready, str) and ready:
+            # report.published carries its own message, already escaped for Slack.
+            return json.dumps({"text": ready}, ensure_ascii=False), "application/json"
         text = templates.render_text(
             action.get("text") or DEFAULT_SLACK_TEXT, context, escape=templates.slack_escape
         )

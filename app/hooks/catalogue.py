@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.core.events import Event
 from app.core.jsontext import dumps
 
-CATALOGUE_VERSION = 3
+CATALOGUE_VERSION = 4
 
 CardKindName = Literal["fire", "maintenance", "change", "project", "automation"]
 PriorityName = Literal["low", "medium", "high", "urgent"]
@@ -145,12 +145,37 @@ class ScheduleData(CardData):
     late_seconds: int | None = None
 
 
+class ReportHeadline(_Shape):
+    interruptions: int | None = None
+    mtta_p50_seconds: int | None = None
+    mttr_p50_seconds: int | None = None
+    hours_total: float | None = None
+    toil_ratio: float | None = None
+    unplanned_ratio: float | None = None
+    automation_debt_hours_per_year: float | None = None
+    automation_debt_fte: float | None = None
+    top_candidate: str | None = Field(
+        default=None, description="The first candidate's name (from an alert: not escaped)."
+    )
+
+
 class ReportSnapshot(_Shape):
-    id: int | None = None
+    id: int | None = Field(default=None, description="GET /api/v1/reports/{id}.")
     week: str | None = Field(default=None, description='ISO week, e.g. "2026-W48".')
-    board_id: int | None = None
+    board_id: int | None = Field(default=None, description="Null for the report of all boards.")
+    board: str | None = Field(default=None, description="The board's slug; null for all.")
     title: str | None = None
-    url: str | None = None
+    url: str | None = Field(default=None, description="The report as a page (log in to read).")
+    made_at: datetime | None = None
+    definition_version: int | None = Field(
+        default=None, description="The version of the report's definitions (docs/report.md)."
+    )
+    headline: ReportHeadline | None = None
+    text: str | None = Field(
+        default=None,
+        description="A chat message (Slack mrkdwn, names escaped); a rule's Slack preset "
+        "without `text` sends it as it is.",
+    )
 
 
 class ReportData(_Shape):

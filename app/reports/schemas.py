@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -208,3 +209,58 @@ class WeeklyReport(BaseModel):
 
 
 WorkMix.model_rebuild()
+
+
+# --- stored snapshots -------------------------------------------------------------------
+
+
+class ReportFormat(StrEnum):
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+class SnapshotRequest(BaseModel):
+    """Which report to make (or make again) now."""
+
+    week: str | None = Field(
+        default=None, max_length=8, description="YYYY-Www; default the last complete week."
+    )
+    board: str | None = Field(
+        default=None, max_length=64, description="A board's slug; default all boards."
+    )
+
+
+class Headline(BaseModel):
+    """The figures a list or a chat message shows."""
+
+    interruptions: int
+    mtta_p50_seconds: int | None
+    mttr_p50_seconds: int | None
+    hours_total: float
+    toil_ratio: float | None
+    unplanned_ratio: float | None
+    automation_debt_hours_per_year: float
+    automation_debt_fte: float
+    top_candidate: str | None
+
+
+class SnapshotSummary(BaseModel):
+    """A stored report, without its figures."""
+
+    id: int
+    week: str
+    board: str | None = Field(description="The board's slug; null for all boards.")
+    board_id: int | None
+    made_at: datetime
+    made_by: str = Field(description='"system" (the weekly job), "cli" or "user:<name>".')
+    definition_version: int = Field(description="The version of docs/report.md it follows.")
+    published_at: datetime | None = Field(description="When report.published was emitted.")
+    email_status: Literal["pending", "sent"] | None
+    headline: Headline
+
+
+class SnapshotPublic(SnapshotSummary):
+    """A stored report with its figures as they were computed."""
+
+    report: WeeklyReport

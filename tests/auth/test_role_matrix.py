@@ -110,6 +110,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/rules/{rule_id}/runs"): ADMIN,
     # reports
     ("GET", "/api/v1/reports/weekly"): ANY,
+    ("POST", "/api/v1/reports/weekly"): ADMIN,
+    ("GET", "/api/v1/reports"): ANY,
+    ("GET", "/api/v1/reports/{report_id}"): ANY,
     # ops
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,

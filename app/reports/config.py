@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
-from email.utils import getaddresses, parseaddr
+from email.utils import formataddr, getaddresses, parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -116,7 +116,9 @@ class ReportSettings(BaseSettings):
 
     @property
     def recipients(self) -> list[str]:
-        return [address for _, address in getaddresses([self.report_email_to]) if address]
+        """Each recipient as the To header writes it (``Ops <ops@example.com>``)."""
+        pairs = getaddresses([self.report_email_to])
+        return [formataddr((name, address)) for name, address in pairs if address]
 
     @property
     def email_enabled(self) -> bool:

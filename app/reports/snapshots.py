@@ -88,7 +88,9 @@ def weekly(
     return report, None
 
 
-def _upsert(session: Session, values: dict[str, Any], *, replace: bool) -> None:
+def _upsert(session: Session, values: dict[str, Any], *, replace: bool) -> bool:
+    """Store the snapshot; answer whether a row was written (not so when another process
+    stored the week's first, without ``replace``)."""
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
     statement = insert.values(**values)
@@ -99,7 +101,7 @@ def _upsert(session: Session, values: dict[str, Any], *, replace: bool) -> None:
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=_KEY)
-    session.execute(statement)
+    return session.execute(statement.returning(_TABLE.c.id)).first() is not None
 
 
 def make(
@@ -134,12 +136,12 @@ def make(
         "made_by": actor,
         "email_attempts": 0,
     }
-    _upsert(session, values, replace=replace)
+    written = _upsert(session, values, replace=replace)
     session.commit()
     made = find(session, week=week, board_id=board_id)
     assert made is not None, "stored in the transaction just committed"
     session.commit()
-    return made, stored is None
+    return made, written and stored is None
 
 
 def list_snapshots(

@@ -10,7 +10,7 @@ from typing import Any
 from app.reports.render import text
 from app.reports.schemas import WeeklyReport
 
-WIDTH = 560
+WIDTH = 700
 LABEL = 170  # the left column of bar charts, for names
 BAR = 300  # the longest bar
 ROW = 26
@@ -33,7 +33,6 @@ class Bar:
     value: str
     # A vertical mark on the bar's row (the candidates' break-even), if any.
     mark_x: float | None = None
-    mark_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,9 +139,9 @@ def candidates(report: WeeklyReport, limit: int = 10) -> BarChart:
                 y=index * ROW,
                 width=_scaled(each.hours_per_year, top),
                 colour=COLOURS["fire" if each.kind == "alert" else "maintenance"],
-                value=f"{text.number(each.hours_per_year)} h/yr",
+                value=f"{text.number(each.hours_per_year)} h/yr · "
+                f"break-even {text.number(each.break_even_hours)} h",
                 mark_x=_scaled(each.break_even_hours, top),
-                mark_label=f"break-even {text.number(each.break_even_hours)} h",
             )
         )
         sentences.append(

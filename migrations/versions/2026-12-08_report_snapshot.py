@@ -5,7 +5,7 @@ it was computed, the definition version, who made it and when, whether it was pu
 (``report.published`` emitted) and the state of its e-mail.
 
 Revision ID: 20261208_report_snapshot
-Revises: 20261207_card_event_notify
+Revises: 20261208_done_cards_index
 Create Date: 2026-12-08 09:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from app.core.db import UTCDateTime
 
 revision: str = "20261208_report_snapshot"
-down_revision: str | Sequence[str] | None = "20261207_card_event_notify"
+down_revision: str | Sequence[str] | None = "20261208_done_cards_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -110,7 +110,12 @@ def weekly_report(
     return _rendered(report, rendering, stored=stored, base_url=base_url)
 
 
-@router.post("/reports/weekly", response_model=SnapshotPublic, status_code=201)
+@router.post(
+    "/reports/weekly",
+    response_model=SnapshotPublic,
+    status_code=201,
+    responses={200: {"model": SnapshotPublic, "description": "The week's report, made again."}},
+)
 def make_report(
     data: SnapshotRequest,
     response: Response,

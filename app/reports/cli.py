@@ -42,6 +42,7 @@ def report(
     if ctx.invoked_subcommand is not None:
         return
     from app.core.config import get_settings
+    from app.core.db import pk
     from app.core.errors import AppError
     from app.reports import snapshots
     from app.reports.render.html import html
@@ -60,7 +61,7 @@ def report(
             )
         except AppError as exc:
             raise fail(exc.detail) from exc
-    link = snapshots.link(settings.base_url, stored.id or 0) if stored is not None else None
+    link = snapshots.link(settings.base_url, pk(stored)) if stored is not None else None
     made_at = stored.made_at if stored is not None else None
     version = stored.definition_version if stored is not None else snapshots.DEFINITION_VERSION
     if output_format is CliFormat.json:

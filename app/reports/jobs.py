@@ -23,7 +23,7 @@ from sqlmodel import col, select
 from app.boards.models import Board
 from app.core.clock import now
 from app.core.config import Settings
-from app.core.db import Database
+from app.core.db import Database, pk
 from app.core.errors import AppError
 from app.reports import mail, snapshots
 from app.reports.config import ReportSettings
@@ -99,7 +99,7 @@ def publish_due(db: Database, settings: Settings, report_settings: ReportSetting
                 run.made += created
                 email = report_settings.email_enabled and board_id is None
                 run.published += snapshots.publish(
-                    session, snapshot_id=made.id or 0, base_url=settings.base_url, email=email
+                    session, snapshot_id=pk(made), base_url=settings.base_url, email=email
                 )
         except AppError as exc:  # the board was deleted meanwhile
             run.failed += 1
@@ -124,7 +124,7 @@ def send_pending(
             row = snapshots.claim_email(session, lease=EMAIL_LEASE, passed=tried)
         if row is None:
             return
-        snapshot_id = row.id or 0
+        snapshot_id = pk(row)
         tried.add(snapshot_id)
         error: str | None = None
         try:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from app.auth.dependencies import Admin, Viewer
 from app.boards.service import get_board_by_slug
-from app.core.db import SessionDep
+from app.core.db import SessionDep, pk
 from app.core.pagination import Cursor, Limit, Page
 from app.reports import snapshots
 from app.reports.dependencies import BaseUrl, OptionsDep, ReportDep
@@ -52,7 +52,7 @@ def _rendered(
 ) -> Response:
     made_at = stored.made_at if stored is not None else None
     version = stored.definition_version if stored is not None else snapshots.DEFINITION_VERSION
-    link = snapshots.link(base_url, stored.id) if stored is not None and stored.id else None
+    link = snapshots.link(base_url, pk(stored)) if stored is not None else None
     headers = {}
     if stored is not None:
         headers["X-Firelane-Report-Id"] = str(stored.id)

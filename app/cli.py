@@ -260,6 +260,8 @@ def demo(
 ) -> None:
     """Seed a realistic demo board (once; a second run changes nothing)."""
     from app.demo import seed
+    from app.reports.config import get_report_settings
+    from app.reports.jobs import publish_due
     from app.schedules.jobs import tick
 
     told: list[str] = []
@@ -275,8 +277,12 @@ def demo(
         # The chores already due get their cards now rather than from the server's first
         # tick, whose note would follow the line that says where Firelane serves.
         chores = tick(db).created
+        # Likewise last week's report: stored and published now, not by the first run.
+        report = publish_due(db, get_settings(), get_report_settings())
     if chores:
         tell(f"  schedule: {chores} chore card(s) due now")
+    if report.published:
+        tell(f"  report: {report.week} stored and published for each board and all boards")
     if quiet and not any("password" in line for line in told):
         say(f"(admin's password was shown once; a new one: {command()} user set-password admin)")
 

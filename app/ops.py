@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
@@ -61,7 +60,7 @@ class State(Collector):
         self.ticks = ticks
         self.settings = settings
         self._lock = threading.Lock()
-        self._read_at = -STATE_CACHE_SECONDS
+        self._read_at: datetime | None = None
         self._families: list[Any] = []
 
     def problems(self) -> list[str]:
@@ -69,9 +68,11 @@ class State(Collector):
 
     def collect(self) -> Iterator[Any]:
         with self._lock:
-            if time.monotonic() - self._read_at >= STATE_CACHE_SECONDS:
+            at = clock.now()
+            age = (at - self._read_at).total_seconds() if self._read_at else None
+            if age is None or not 0 <= age < STATE_CACHE_SECONDS:
                 self._families = self._read()
-                self._read_at = time.monotonic()
+                self._read_at = at
             yield from self._families
 
     def _read(self) -> list[Any]:

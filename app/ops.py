@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, Security
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
@@ -30,7 +30,7 @@ from app.boards import metrics as board_metrics
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database, get_database
-from app.core.errors import error_response
+from app.core.errors import error_response, install_error_handlers
 from app.core.health import Ticks, problems
 from app.core.metrics import exposition
 from app.hooks import metrics as hook_metrics
@@ -99,6 +99,20 @@ def metrics_reader(
         return
     with get_database(request).session(readonly=True) as session:
         require_role(Role.viewer)(get_current_user(request, session))
+
+
+def ops_app(settings: Settings, db: Database, ticks: Ticks) -> FastAPI:
+    """/healthz, /readyz and /metrics alone, for a process that serves nothing else
+    (``firelane worker`` with FIRELANE_WORKER_LISTEN)."""
+    app = FastAPI(title="Firelane worker", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.metrics = CollectorRegistry()
+    app.state.ticks = ticks
+    app.state.ops = State(db, ticks, settings)
+    install_error_handlers(app)
+    app.include_router(router)
+    return app
 
 
 @router.get("/healthz")

@@ -77,6 +77,10 @@ class Shape:
         env = dict(self.services[name]["environment"])
         assert "@db:5432/firelane" in env["FIRELANE_DATABASE_URL"]
         env["FIRELANE_DATABASE_URL"] = self.database_url  # the `db` service
+        if "FIRELANE_WORKER_LISTEN" in env:  # a container's port: a free one here
+            assert env["FIRELANE_WORKER_LISTEN"] == "0.0.0.0:9000"
+            self.urls.setdefault(name, f"http://127.0.0.1:{free_port()}")
+            env["FIRELANE_WORKER_LISTEN"] = self.urls[name].removeprefix("http://")
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env}
 
     def argv(self, name: str) -> list[str]:
@@ -131,7 +135,7 @@ def test_the_compose_shape_runs(tmp_path: Path, postgres: str) -> None:
         shape.run("migrate")
         for name in ("api1", "api2", "worker"):
             shape.start(name)
-        for name in ("api1", "api2"):
+        for name in ("api1", "api2", "worker"):
             until(f"{name} to be ready", lambda n=name: _ready(shape.urls[n]), deadline=120)
         cli = shape.firelane("api1")
         cli.run("user", "create", "alice", "--role", "admin")
@@ -182,10 +186,11 @@ def test_the_compose_shape_runs(tmp_path: Path, postgres: str) -> None:
         occurrences = two.get(f"/api/v1/schedules/{made.json()['id']}/occurrences").json()
         assert [row["status"] for row in occurrences["items"]] == ["created"]
         assert len(chores()) == 1
-        # The database's gauges are the same through either replica.
-        for client in (one, two):
-            text = client.get("/metrics").text
+        # The database's gauges are the same through either replica, and the worker's.
+        for url in (shape.urls["api1"], shape.urls["api2"], shape.urls["worker"]):
+            text = httpx.get(f"{url}/metrics", headers=auth, timeout=30).text
             assert re.search(r'^firelane_cards_open\{board="ops",.*kind="fire"\} 1.0$', text, re.M)
+        assert 'firelane_loop_last_tick_timestamp_seconds{loop="scheduler"}' in text
         one.close()
         two.close()
     finally:

@@ -13,7 +13,7 @@ from app.core import clock
 from app.core.db import Database
 from app.schedules.jobs import tick
 from tests.schedules.conftest import create_schedule
-from tests.test_ops import sample
+from tests.support import sample
 
 
 def test_lag_and_overdue_are_measured(

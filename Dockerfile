@@ -21,6 +21,7 @@ ENV FIRELANE_ENVIRONMENT=production \
     PYTHONUNBUFFERED=1
 EXPOSE 8000
 VOLUME ["/data"]
-HEALTHCHECK --interval=30s --timeout=3s \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"]
+# Healthy = ready: the database answers at the schema's head and the loops go round.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4)"]
 CMD ["firelane", "serve", "--host", "0.0.0.0", "--port", "8000"]

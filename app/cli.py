@@ -123,6 +123,9 @@ def _run_server(app: Any, settings: Settings, *, host: str, port: int) -> None:
             if self.started:
                 say(_serving(host, port))
 
+    # uvicorn stops on SIGTERM, then raises it again for the handler it found: this one
+    # makes that an exit 0 (a stop asked for, done), as docker stop and systemd expect.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     Server(uvicorn.Config(app, host=host, port=port, **_uvicorn_options(settings))).run()
 
 

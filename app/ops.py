@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, Security
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
@@ -31,7 +30,7 @@ from app.boards import metrics as board_metrics
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database, get_database
-from app.core.errors import error_response
+from app.core.errors import error_response, install_error_handlers
 from app.core.health import Ticks, problems
 from app.core.metrics import exposition
 from app.hooks import metrics as hook_metrics
@@ -61,7 +60,7 @@ class State(Collector):
         self.ticks = ticks
         self.settings = settings
         self._lock = threading.Lock()
-        self._read_at = -STATE_CACHE_SECONDS
+        self._read_at: datetime | None = None
         self._families: list[Any] = []
 
     def problems(self) -> list[str]:
@@ -69,9 +68,11 @@ class State(Collector):
 
     def collect(self) -> Iterator[Any]:
         with self._lock:
-            if time.monotonic() - self._read_at >= STATE_CACHE_SECONDS:
+            at = clock.now()
+            age = (at - self._read_at).total_seconds() if self._read_at else None
+            if age is None or not 0 <= age < STATE_CACHE_SECONDS:
                 self._families = self._read()
-                self._read_at = time.monotonic()
+                self._read_at = at
             yield from self._families
 
     def _read(self) -> list[Any]:
@@ -98,6 +99,20 @@ def metrics_reader(
         return
     with get_database(request).session(readonly=True) as session:
         require_role(Role.viewer)(get_current_user(request, session))
+
+
+def ops_app(settings: Settings, db: Database, ticks: Ticks) -> FastAPI:
+    """/healthz, /readyz and /metrics alone, for a process that serves nothing else
+    (``firelane worker`` with FIRELANE_WORKER_LISTEN)."""
+    app = FastAPI(title="Firelane worker", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.metrics = CollectorRegistry()
+    app.state.ticks = ticks
+    app.state.ops = State(db, ticks, settings)
+    install_error_handlers(app)
+    app.include_router(router)
+    return app
 
 
 @router.get("/healthz")

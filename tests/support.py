@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,3 +62,11 @@ def hearing(wants: events.Interest | None = None) -> Iterator[list[events.Event]
         yield heard
     finally:
         events.remove(listen)
+
+
+def sample(text: str, name: str, **labels: str) -> float | None:
+    """The value of one sample of a /metrics answer, or None."""
+    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    pattern = "^" + re.escape(f"{name}{{{wanted}}}" if labels else name) + r" (\S+)$"
+    found = re.search(pattern, text, re.MULTILINE)
+    return float(found.group(1)) if found else None

@@ -17,15 +17,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrate import upgrade
 from app.main import create_app
-from tests.support import postgres_database
-
-
-def sample(text: str, name: str, **labels: str) -> float | None:
-    """The value of one sample of a /metrics answer, or None."""
-    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
-    pattern = "^" + re.escape(f"{name}{{{wanted}}}" if labels else name) + r" (\S+)$"
-    found = re.search(pattern, text, re.MULTILINE)
-    return float(found.group(1)) if found else None
+from tests.support import postgres_database, sample
 
 
 def test_ready_when_the_database_is_at_head(anon: TestClient) -> None:

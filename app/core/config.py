@@ -125,6 +125,12 @@ class Settings(BaseSettings):
         description="/readyz answers 503 when a loop this process runs (the scheduler, the "
         "delivery loop) has not gone round for this long.",
     )
+    worker_listen: str | None = Field(
+        default=None,
+        description="`host:port` where `firelane worker` answers /healthz, /readyz and "
+        "/metrics (e.g. `0.0.0.0:9000`); unset: it serves no HTTP.",
+        pattern=r"^\[?[0-9A-Za-z.:-]*\]?:\d{1,5}$",
+    )
     stop_grace_seconds: float = Field(
         default=8.0,
         ge=0,

@@ -90,16 +90,19 @@ class _SendPool:
     that stops does not wait for a receiver that takes its time (its claim is released)."""
 
     def __init__(self, size: int) -> None:
+        self.size = size
         self._jobs: queue.SimpleQueue[tuple[Callable[[], Result], Future[Result]] | None]
         self._jobs = queue.SimpleQueue()
-        self._threads = [
-            threading.Thread(target=self._work, name=f"hooks-send-{n}", daemon=True)
-            for n in range(size)
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._threads: list[threading.Thread] = []  # started by the first submit
 
     def submit(self, job: Callable[[], Result]) -> Future[Result]:
+        if not self._threads:
+            self._threads = [
+                threading.Thread(target=self._work, name=f"hooks-send-{n}", daemon=True)
+                for n in range(self.size)
+            ]
+            for thread in self._threads:
+                thread.start()
         future: Future[Result] = Future()
         self._jobs.put((job, future))
         return future

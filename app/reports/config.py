@@ -58,16 +58,20 @@ class ReportSettings(BaseSettings):
         env_prefix="FIRELANE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    # The weekly job publishes last week's report at this weekday and local time (in
-    # FIRELANE_REPORT_TIMEZONE).
+    # The weekday on which the weekly job publishes last week's report (monday … sunday).
     report_weekday: Weekday = "monday"
+    # The local time (HH:MM, in FIRELANE_REPORT_TIMEZONE) at which it publishes it.
     report_time: time = time(9, 0)
     # E-mail: on when both the server and the recipients are set.
     smtp_url: SecretStr | None = None
     # A CA bundle to check the SMTP server's certificate with (default: the system's).
     smtp_ca_file: Path | None = None
+    # How long one SMTP conversation may take before the e-mail counts as failed.
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # Who receives the all-boards report: addresses separated by commas
+    # (``Ops <ops@example.com>, lead@example.com``); empty sends no e-mail.
     report_email_to: str = ""
+    # The From address of the report's e-mail (needed when it is e-mailed).
     report_email_from: str = ""
 
     @field_validator("report_weekday", mode="before")
@@ -98,7 +102,8 @@ class ReportSettings(BaseSettings):
     @field_validator("report_email_to")
     @classmethod
     def _recipients(cls, value: str) -> str:
-        for name, address in getaddresses([value]):
+        # Python's own versions differ on an empty header (3.11.2 answers [("", "")]).
+        for name, address in getaddresses([value]) if value.strip() else []:
             if "@" not in address:
                 raise ValueError(f"{(name or address)!r} is not an e-mail address")
         return value

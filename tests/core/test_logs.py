@@ -22,10 +22,12 @@ def json_lines() -> Iterator[io.StringIO]:
     handler.addFilter(logs.ContextFilter())
     root = logging.getLogger("firelane")
     root.addHandler(handler)
-    level, root.level = root.level, logging.INFO
+    # setLevel, not the attribute: loggers cache what they are enabled for.
+    level = root.level
+    root.setLevel(logging.INFO)
     yield stream
     root.removeHandler(handler)
-    root.level = level
+    root.setLevel(level)
 
 
 def _lines(stream: io.StringIO) -> list[dict[str, object]]:

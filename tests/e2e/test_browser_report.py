@@ -19,6 +19,12 @@ from tests.reports.samples import HOSTILE
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture(scope="module")
+def firelane(served_board: Firelane) -> Firelane:
+    """This module's tests share one served Firelane (see tests/e2e/conftest.py)."""
+    return served_board
+
+
 def _fire(api: httpx.Client, ingest: dict[str, Any], status: str) -> int:
     path = "/" + ingest["ingest_url"].split("://", 1)[1].split("/", 1)[1]
     alert = {

@@ -254,7 +254,7 @@ def test_readme_first_steps_work_as_written(clone: Clone) -> None:
 
     # Nothing came between the line that says where Firelane serves and the first request.
     after = log.read_text().splitlines()[len(output)]
-    assert after.startswith("INFO:     127.0.0.1:") and "GET /api/v1/boards" in after
+    assert " firelane.access: 127.0.0.1 " in after and '"GET /api/v1/boards" 200' in after
 
     # The browser login takes {"name", "password"}.
     (session,) = printed["login"].json

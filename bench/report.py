@@ -6,7 +6,10 @@ events (each alert fires, repeats about nine times and resolves; one in five reo
 people acting on a third of the cards, time logged on some, and automation cards that
 automate the noisiest alerts. Rows go in with bulk INSERTs, as if written over the year.
 Then it times ``GET /api/v1/reports/weekly``'s computation (the service, in process) for
-the last week of the year, several times, at 25 %, 50 % and 100 % of that size.
+the last week of the year, several times, at 25 %, 50 % and 100 % of that size: first
+with no stored report ("cold": the 8 trend weeks are computed too), then with the reports
+of the 8 weeks before stored, as the weekly job leaves them ("stored": their trend figures
+are read from those).
 
 Goal: <= 2 s at full size on SQLite, growing no worse than linearly.
 
@@ -43,7 +46,7 @@ from app.boards.models import AutomationTarget, Card, CardEvent
 from app.boards.schemas import BoardCreate, ColumnCreate
 from app.core.db import Database, insert_rows, pk
 from app.core.migrate import upgrade
-from app.reports import service
+from app.reports import service, snapshots
 from app.reports.figures import Options
 from app.reports.window import Week
 from app.schedules.models import Schedule, ScheduleOccurrence
@@ -370,6 +373,25 @@ def seed(url: str, fraction: float) -> None:
     db.dispose()
 
 
+def store_weeks_before(url: str, week: Week, count: int) -> None:
+    """Store the reports of the ``count`` weeks before ``week``, as the weekly job does."""
+    db = Database.from_url(url)
+    options = Options(timezone="UTC")
+    try:
+        for back in range(count, 0, -1):
+            with db.session() as session:
+                snapshots.make(
+                    session,
+                    week=week.shifted(-back),
+                    board_slug=None,
+                    options=options,
+                    actor="bench",
+                    replace=True,
+                )
+    finally:
+        db.dispose()
+
+
 def time_report(url: str, runs: int) -> list[float]:
     db = Database.from_url(url)
     options = Options(timezone="UTC")
@@ -424,16 +446,29 @@ def main() -> None:
         print(f"{backend}, {fraction:.0%} of a year's full size:", flush=True)
         with database(args.database_url, fraction) as url:
             seed(url, fraction)
-            took = time_report(url, args.runs)
-        results.append((fraction, took))
+            cold = time_report(url, args.runs)
+            _print_runs("cold", cold)
+            store_weeks_before(url, Week(2026, 52), service.TREND_WEEKS)
+            stored = time_report(url, args.runs)
+            _print_runs("stored", stored)
+        results.append((fraction, cold, stored))
+    print(
+        f"\n{backend}: size -> median seconds of one weekly report (W52, all boards), cold "
+        "and with the 8 weeks before stored"
+    )
+    for fraction, cold, stored in results:
         print(
-            f"  report: median {statistics.median(took):.3f} s, runs "
-            + ", ".join(f"{t:.3f}" for t in took),
-            flush=True,
+            f"  {fraction:>5.0%}  cold {statistics.median(cold):.3f}  "
+            f"stored {statistics.median(stored):.3f}"
         )
-    print(f"\n{backend}: size -> median seconds of one weekly report (W52, all boards)")
-    for fraction, took in results:
-        print(f"  {fraction:>5.0%}  {statistics.median(took):.3f}")
+
+
+def _print_runs(name: str, took: list[float]) -> None:
+    print(
+        f"  report ({name}): median {statistics.median(took):.3f} s, runs "
+        + ", ".join(f"{t:.3f}" for t in took),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ def report(
     from app.core.db import pk
     from app.core.errors import AppError
     from app.reports import snapshots
+    from app.reports.models import DEFINITION_VERSION
     from app.reports.render.html import html
     from app.reports.render.markdown import markdown
     from app.reports.window import Week
@@ -63,7 +64,7 @@ def report(
             raise fail(exc.detail) from exc
     link = snapshots.link(settings.base_url, pk(stored)) if stored is not None else None
     made_at = stored.made_at if stored is not None else None
-    version = stored.definition_version if stored is not None else snapshots.DEFINITION_VERSION
+    version = stored.definition_version if stored is not None else DEFINITION_VERSION
     if output_format is CliFormat.json:
         page = json.dumps(found.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
     elif output_format is CliFormat.html:

@@ -14,6 +14,11 @@ from app.core.db import UTCDateTime
 
 ALL_BOARDS = "all"
 
+# The version of the definitions in docs/report.md: raise it when a figure's definition
+# changes. A snapshot keeps the version it was computed with (and only snapshots of this
+# version stand in for a week's trend figures).
+DEFINITION_VERSION = 1
+
 
 def scope_of(board_id: int | None) -> str:
     """The snapshot's scope key: ``all`` or ``board:<id>`` (unique with the week)."""

@@ -13,7 +13,7 @@ from app.core.db import SessionDep, pk
 from app.core.pagination import Cursor, Limit, Page
 from app.reports import snapshots
 from app.reports.dependencies import BaseUrl, OptionsDep, ReportDep
-from app.reports.models import ReportSnapshot
+from app.reports.models import DEFINITION_VERSION, ReportSnapshot
 from app.reports.render.html import POLICY, html
 from app.reports.render.markdown import markdown
 from app.reports.schemas import (
@@ -51,7 +51,7 @@ def _rendered(
     base_url: str,
 ) -> Response:
     made_at = stored.made_at if stored is not None else None
-    version = stored.definition_version if stored is not None else snapshots.DEFINITION_VERSION
+    version = stored.definition_version if stored is not None else DEFINITION_VERSION
     link = snapshots.link(base_url, pk(stored)) if stored is not None else None
     headers = {}
     if stored is not None:

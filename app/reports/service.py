@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.boards.models import CardKind
 from app.boards.service import get_board_by_slug
@@ -13,6 +15,7 @@ from app.core.db import pk
 from app.reports.activity import Scope
 from app.reports.figures import Headline, Options, headlines, nearest_rank
 from app.reports.flow import flow, maintenance, work_mix
+from app.reports.models import DEFINITION_VERSION, ReportSnapshot, scope_of
 from app.reports.offenders import offenders
 from app.reports.schemas import (
     CandidateOut,
@@ -89,19 +92,79 @@ def _ledger(week: Headline) -> list[LedgerOut]:
     ]
 
 
-def _trends(weeks: list[Week], figures: list[Headline]) -> Trends:
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """One week's figures in the trends, computed now or read from its stored report."""
+
+    interruptions: int
+    mtta_p50_seconds: int | None
+    mttr_p50_seconds: int | None
+    hours_total: float
+    unplanned_ratio: float | None
+    toil_ratio: float | None
+    automation_debt_hours_per_year: float
+
+    @classmethod
+    def computed(cls, week: Headline) -> TrendPoint:
+        return cls(
+            interruptions=week.fires.interruptions,
+            mtta_p50_seconds=nearest_rank(week.fires.mtta, 50),
+            mttr_p50_seconds=nearest_rank(week.fires.mttr, 50),
+            hours_total=round(week.hours.total, 2),
+            unplanned_ratio=_r(week.hours.ratio(CardKind.fire), 3),
+            toil_ratio=_r(week.hours.ratio(CardKind.fire, CardKind.maintenance), 3),
+            automation_debt_hours_per_year=round(week.debt_hours_per_year, 2),
+        )
+
+    @classmethod
+    def stored(cls, data: dict[str, Any]) -> TrendPoint:
+        """The same figures from a stored report's JSON (rounded as they were answered)."""
+        fires = data["fires"]
+        return cls(
+            interruptions=fires["interruptions"],
+            mtta_p50_seconds=fires["mtta_seconds"]["p50"],
+            mttr_p50_seconds=fires["mttr_seconds"]["p50"],
+            hours_total=data["hours"]["total"],
+            unplanned_ratio=data["unplanned_ratio"],
+            toil_ratio=data["toil_ratio"],
+            automation_debt_hours_per_year=data["automation_debt"]["hours_per_year"],
+        )
+
+
+def _trends(weeks: list[Week], points: list[TrendPoint]) -> Trends:
     return Trends(
         weeks=[str(each) for each in weeks],
-        interruptions=[each.fires.interruptions for each in figures],
-        mtta_p50_seconds=[nearest_rank(each.fires.mtta, 50) for each in figures],
-        mttr_p50_seconds=[nearest_rank(each.fires.mttr, 50) for each in figures],
-        hours_total=[round(each.hours.total, 2) for each in figures],
-        unplanned_ratio=[_r(each.hours.ratio(CardKind.fire), 3) for each in figures],
-        toil_ratio=[
-            _r(each.hours.ratio(CardKind.fire, CardKind.maintenance), 3) for each in figures
-        ],
-        automation_debt_hours_per_year=[round(each.debt_hours_per_year, 2) for each in figures],
+        interruptions=[each.interruptions for each in points],
+        mtta_p50_seconds=[each.mtta_p50_seconds for each in points],
+        mttr_p50_seconds=[each.mttr_p50_seconds for each in points],
+        hours_total=[each.hours_total for each in points],
+        unplanned_ratio=[each.unplanned_ratio for each in points],
+        toil_ratio=[each.toil_ratio for each in points],
+        automation_debt_hours_per_year=[each.automation_debt_hours_per_year for each in points],
     )
+
+
+def stored_weeks(
+    session: Session, weeks: list[Week], *, board_id: int | None, options: Options
+) -> dict[Week, TrendPoint]:
+    """The trend figures of the weeks whose stored report can stand in for computing them:
+    of this scope, computed with today's definitions in the same timezone, and made after
+    the week ended (the weekly job stores every week's; the figures of a week are as of its
+    end, so they are the same computed again unless history was since deleted)."""
+    query = select(ReportSnapshot).where(
+        col(ReportSnapshot.week).in_([str(each) for each in weeks]),
+        ReportSnapshot.scope == scope_of(board_id),
+        ReportSnapshot.definition_version == DEFINITION_VERSION,
+    )
+    ends: dict[str, tuple[Week, datetime]] = {
+        str(each): (each, each.window(options.zone)[1]) for each in weeks
+    }
+    found: dict[Week, TrendPoint] = {}
+    for row in session.exec(query):
+        week, end = ends[row.week]
+        if row.data.get("timezone") == options.timezone and row.made_at >= end:
+            found[week] = TrendPoint.stored(row.data)
+    return found
 
 
 def _one_snapshot(session: Session) -> None:
@@ -121,10 +184,16 @@ def weekly_report(
     board = get_board_by_slug(session, board_slug) if board_slug is not None else None
     week = week or Week.last_complete(now(), options.zone)
     scope = Scope(board_id=pk(board) if board is not None else None)
-    weeks = [week.shifted(-back) for back in range(TREND_WEEKS, -1, -1)]
-    *before, figures = headlines(
-        session, [each.window(options.zone) for each in weeks], scope=scope, options=options
+    before = [week.shifted(-back) for back in range(TREND_WEEKS, 0, -1)]
+    stored = stored_weeks(session, before, board_id=scope.board_id, options=options)
+    computing = [each for each in before if each not in stored] + [week]
+    *computed, figures = headlines(
+        session, [each.window(options.zone) for each in computing], scope=scope, options=options
     )
+    points = stored | {
+        each: TrendPoint.computed(headline)
+        for each, headline in zip(computing, computed, strict=False)
+    }
     start, end = figures.start, figures.end
     hours = figures.hours
     return WeeklyReport.model_validate(
@@ -153,6 +222,6 @@ def weekly_report(
             "maintenance": maintenance(session, figures, scope),
             "offenders": offenders(session, figures),
             "flow": flow(session, figures, scope),
-            "trends": _trends(weeks[:-1], before),
+            "trends": _trends(before, [points[each] for each in before]),
         }
     )

@@ -26,14 +26,10 @@ from app.hooks.publish import report_published
 from app.reports import service
 from app.reports.exceptions import ReportNotFound
 from app.reports.figures import Options
-from app.reports.models import EmailStatus, ReportSnapshot, scope_of
+from app.reports.models import DEFINITION_VERSION, EmailStatus, ReportSnapshot, scope_of
 from app.reports.render import message, text
 from app.reports.schemas import Headline, SnapshotPublic, SnapshotSummary, WeeklyReport
 from app.reports.window import Week
-
-# The version of the definitions in docs/report.md: raise it when a figure's definition
-# changes. A snapshot keeps the version it was computed with.
-DEFINITION_VERSION = 1
 
 _TABLE: sa.Table = ReportSnapshot.__table__  # type: ignore[attr-defined]
 _KEY = ["week", "scope"]

@@ -43,10 +43,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from app.auth.models import Role
 from app.core.clock import ManualClock
+from app.core.db import Database
+from app.reports.models import ReportSnapshot
 from tests.conftest import MakeClient
 from tests.reports.conftest import History
 
@@ -278,6 +281,37 @@ def test_the_week_of_the_clock_change(history: History, built: dict[str, Any]) -
     assert trends["hours_total"] == [0.0, 0.0, 0.0, 0.0, 0.17, 0.5, 0.67, 1.5]
     assert trends["automation_debt_hours_per_year"] == [0.0] * 7 + [6.08]
     assert trends["mttr_p50_seconds"] == [None, None, None, 1200, 1200, 1200, 1200, None]
+
+
+def test_trends_read_the_stored_reports_of_the_weeks_before(
+    history: History, built: dict[str, Any], db: Database
+) -> None:
+    computed = history.report(week="2026-W13", board="ops")
+    for number in range(5, 13):  # as the weekly job leaves them
+        made = history.admin.post(
+            "/api/v1/reports/weekly", json={"week": f"2026-W{number:02d}", "board": "ops"}
+        )
+        assert made.status_code == 201, made.text
+    # W13 has no stored report: computed again, its trends read from W05-W12's.
+    assert history.report(week="2026-W13", board="ops") == computed
+
+    table: sa.Table = ReportSnapshot.__table__  # type: ignore[attr-defined]
+    w12 = sa.and_(table.c.week == "2026-W12", table.c.board_id == built["ops"]["id"])
+
+    def store_w12(**values: Any) -> None:
+        with db.engine.begin() as conn:
+            conn.execute(sa.update(table).where(w12).values(**values))
+
+    # W12's stored figures are what the trend shows (here altered in the database) ...
+    with db.engine.connect() as conn:
+        (data,) = conn.execute(sa.select(table.c.data).where(w12)).scalars()
+    store_w12(data={**data, "fires": {**data["fires"], "interruptions": 7}})
+    assert history.report(week="2026-W13", board="ops")["trends"]["interruptions"][-1] == 7
+    # ... unless made with other definitions, or before the week ended: computed then.
+    store_w12(definition_version=0)
+    assert history.report(week="2026-W13", board="ops") == computed
+    store_w12(definition_version=1, made_at=utc("2026-03-22T22:59"))
+    assert history.report(week="2026-W13", board="ops") == computed
 
 
 def test_all_boards_and_another_week(history: History, built: dict[str, Any]) -> None:

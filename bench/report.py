@@ -137,7 +137,7 @@ class Seeder:
                 "alert_id": alert_id,
                 "maintenance_window_id": None,
                 "dedup_key": key,
-                "status": "firing",
+                "status": "resolved" if action == "resolved" else "firing",
                 "action": action,
                 "received_at": at,
             },
@@ -293,6 +293,7 @@ def seed(url: str, fraction: float) -> None:
                         data={"comment": {"id": 0, "body": "on it"}},
                     )
             seeder.event(card, "alert.resolved", end, actor="alert:prom", data=facts)
+            seeder.signal(integration_id, alert_id, f"k{index}", "resolved", end)
     for index in range(chores):
         at = seeder.moment()
         schedule_id = schedule_ids[index % len(schedule_ids)]

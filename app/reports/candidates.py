@@ -196,11 +196,31 @@ class LedgerEntry:
 
     @property
     def status(self) -> Status:
-        if self.days_after < 7:
-            return "too_early"
-        if self.rate_after_per_week <= self.rate_before_per_week / 2:
-            return "retired"
-        return "still_burning"
+        return status(self.before, self.after, self.days_after)
+
+
+def status(before: int, after: int, days_after: float) -> Status:
+    """A ledger entry's status: from its episodes (or occurrences) alone."""
+    if days_after < 7:
+        return "too_early"
+    if after * 7 / days_after <= before * 7 / LEDGER_SPAN.days / 2:
+        return "retired"
+    return "still_burning"
+
+
+def retired(planned: list[Planned], counts: Counts) -> set[str]:
+    """The candidates the ledger says automation retired: its statuses need only the
+    counts, not the minutes (so the trend weeks' debt costs no minutes)."""
+    return {
+        each.candidate
+        for each in planned
+        if status(
+            counts.of(each.candidate, each.before),
+            counts.of(each.candidate, each.after),
+            (each.until - each.done_at) / _DAY,
+        )
+        == "retired"
+    }
 
 
 def ledger(

@@ -32,6 +32,7 @@ from app.reports.candidates import (
     look_back,
     minutes_by_key,
     plan_ledger,
+    retired,
 )
 from app.reports.sql import MINUTE_US
 from app.reports.window import bucket
@@ -147,12 +148,11 @@ class Headline:
     fires: Fires
     hours: Hours
     candidates: list[Candidate]
+    # The ledger with its figures: the report's week only (a trend week's debt needs only
+    # which candidates are retired, and that needs no minutes).
     ledger: list[LedgerEntry]
+    retired: set[str]
     options: Options
-
-    @property
-    def retired(self) -> set[str]:
-        return {entry.candidate for entry in self.ledger if entry.status == "retired"}
 
     @property
     def debt_hours_per_year(self) -> float:
@@ -190,6 +190,8 @@ def headlines(
 
     First what every window needs (its automation cards and ledger entries, hence its
     spans), then the minutes and counts of all spans in a few queries, then the figures.
+    The last window is the report's week: the minutes of the ledger's spans are read for
+    it alone.
     """
     kinds = cards.KindChanges.of_kinds(session, min(end for _, end in windows))
     automation = cards.automation_cards(session, [end for _, end in windows], kinds)
@@ -197,14 +199,17 @@ def headlines(
         end: plan_ledger(session, end=end, scope=scope, automation=automation[end])
         for _, end in windows
     }
-    spans: set[Span] = set()
-    for start, end in windows:
-        spans |= {(start, end), look_back(end)}
-        for entry in planned[end]:
-            spans |= {entry.before, entry.after}
-    took = minutes(session, sorted(spans), scope, apart=sorted(kinds.changes))
+    week_end = windows[-1][1]
+    looks = {look_back(end) for _, end in windows}
+    entries = {span for entry in planned[week_end] for span in (entry.before, entry.after)}
+    took = minutes(
+        session, sorted(set(windows) | looks | entries), scope, apart=sorted(kinds.changes)
+    )
     # The weeks' own counts are their episodes: candidates and the ledger need the rest.
-    counted = counts(session, sorted(spans - set(windows)), scope)
+    every_entry = {
+        span for _, end in windows for entry in planned[end] for span in (entry.before, entry.after)
+    }
+    counted = counts(session, sorted(looks | every_entry), scope)
     by_key = {span: minutes_by_key(groups) for span, groups in took.items()}
     # Every window's episodes in one read, as of the last end; each window then forgets
     # what came after its own end.
@@ -227,7 +232,8 @@ def headlines(
                 minutes=by_key[look_back(end)],
                 automation=automation[end],
             ),
-            ledger=ledger(planned[end], counted, by_key),
+            ledger=ledger(planned[end], counted, by_key) if end == week_end else [],
+            retired=retired(planned[end], counted),
             options=options,
         )
         for start, end in windows

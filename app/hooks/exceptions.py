@@ -18,11 +18,6 @@ class DeliveryNotFound(NotFound):
     message = "No such delivery."
 
 
-class UnknownEvent(InvalidInput):
-    code = "unknown_event"
-    message = "The event name is not in the catalogue (GET /api/v1/event-types)."
-
-
 class InvalidRule(InvalidInput):
     code = "invalid_rule"
     message = "The rule cannot work as written."

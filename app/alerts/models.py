@@ -206,8 +206,11 @@ class MaintenanceWindow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
 
-# The card's alert, loaded with every card in one extra query per list (no N+1); boards
-# knows nothing of it and reads it through CARD_SUMMARIES (see app.alerts.summary).
+# Mapper patching from another domain, on purpose: boards may not import alerts (the
+# layers in pyproject.toml), yet a card's JSON shows its alert. So this view-only
+# relationship loads each card's alert in one extra query per list (no N+1), and boards
+# reads it through CARD_SUMMARIES without knowing the Alert class; the registry and why
+# it exists are explained beside CARD_SUMMARIES in app/boards/models.py.
 sa.inspect(Card).add_property(
     "alert_record",
     relationship(

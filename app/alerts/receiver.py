@@ -43,8 +43,7 @@ from app.core.clock import now
 from app.core.db import Database
 from app.core.errors import AppError, NotAuthenticated
 from app.core.schemas import MAX_ID
-from app.hooks.exceptions import SecretUnreadable
-from app.hooks.sealing import unseal
+from app.core.sealing import SecretUnreadable, unseal
 
 logger = logging.getLogger("firelane.alerts")
 # A secret no HMAC can match (the stored one could not be decrypted).

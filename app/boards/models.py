@@ -125,8 +125,9 @@ class AutomationTarget(SQLModel, table=True):
     key: str = Field(max_length=400, primary_key=True)
 
 
-# Summaries other domains attach to a card's JSON without boards importing them:
-# the alerts domain registers "alert" (see Card.alert_summary).
+# Summaries other domains attach to a card's JSON without boards importing them: the
+# alerts domain adds an ``alert_record`` relationship to Card's mapper and registers
+# "alert" here (app/alerts/models.py); Card.alert_summary reads it.
 CARD_SUMMARIES: dict[str, Callable[["Card"], dict[str, Any] | None]] = {}
 
 

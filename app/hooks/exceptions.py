@@ -31,7 +31,3 @@ class InvalidTemplate(InvalidInput):
 class DeliveryInFlight(Conflict):
     code = "delivery_in_flight"
     message = "The delivery is being sent right now; try again in a moment."
-
-
-class SecretUnreadable(Exception):
-    """A stored secret cannot be decrypted: FIRELANE_SECRET_KEY changed since it was stored."""

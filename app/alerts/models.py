@@ -19,7 +19,7 @@ from sqlmodel import JSON, Field, SQLModel
 
 from app.boards.models import CARD_SUMMARIES, Card
 from app.core.clock import now
-from app.core.db import UTCDateTime
+from app.core.db import RowShape, UTCDateTime
 from app.core.jsontext import enum_value, time_text
 
 
@@ -204,6 +204,11 @@ class MaintenanceWindow(SQLModel, table=True):
     ends_at: datetime = Field(sa_type=UTCDateTime)
     created_by: str = Field(default="", max_length=120)
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+# The rows of alerts and signals written in bulk (new alerts, every signal), as dictionaries.
+ALERT_ROW = RowShape(Alert)
+SIGNAL_ROW = RowShape(AlertSignal)
 
 
 # Mapper patching from another domain, on purpose: boards may not import alerts (the

@@ -35,7 +35,6 @@ from app.alerts.exceptions import (
 from app.alerts.ingest import IngestResult, IngestWork, Outcome
 from app.alerts.models import Integration, IntegrationKind
 from app.alerts.redact import may_hold_secrets, redact_alert, stored_body
-from app.alerts.signing import verify
 from app.alerts.sources import NormalisedAlert, normalise, parse_json
 from app.alerts.sources.base import storable_alerts
 from app.auth.credentials import hash_secret
@@ -44,6 +43,7 @@ from app.core.db import Database
 from app.core.errors import AppError, NotAuthenticated
 from app.core.schemas import MAX_ID
 from app.core.sealing import SecretUnreadable, unseal
+from app.hooks.signing import verify_inbound
 
 logger = logging.getLogger("firelane.alerts")
 # A secret no HMAC can match (the stored one could not be decrypted).
@@ -186,7 +186,7 @@ async def _authenticate(
         try:
             checked = _check(target, token_hash)
             if checked.hmac_secret is not None:
-                verify(checked.hmac_secret, body, request.headers, now())
+                verify_inbound(checked.hmac_secret, body, request.headers, now())
             return checked
         except NotAuthenticated:
             if fresh:

@@ -104,6 +104,11 @@ def on_delivery_finished(listener: OutcomeListener) -> OutcomeListener:
     return listener
 
 
+def has_outcome_listeners() -> bool:
+    """Whether something records rule web requests' outcomes (boards does, when wired)."""
+    return bool(_outcome_listeners)
+
+
 def notify_finished(session: Session, outcome: DeliveryOutcome) -> None:
     for listener in list(_outcome_listeners):
         listener(session, outcome)

@@ -201,6 +201,7 @@ def _serve_with_writer(
     from app.alerts.serving import WRITER_SOCKET_ENV, WriterProcess
     from app.jobs import start_jobs
     from app.main import create_app
+    from app.wiring import wire
 
     # Before any metric holds a value: every process of this serve adds up in /metrics.
     directory, made = _metrics_directory()
@@ -223,6 +224,7 @@ def _serve_with_writer(
             return
         # The HTTP processes are started afresh, run no jobs, and find the writer by env.
         os.environ["FIRELANE_SCHEDULER"] = "false"
+        wire()  # this process runs the jobs: their events must reach rules and webhooks
         jobs_db = Database.from_url(settings.database_url)
         stop_jobs = start_jobs(jobs_db, settings) if scheduler else None
         options = _uvicorn_options(settings)
@@ -305,7 +307,7 @@ def _configure_logs() -> None:
 
 def main() -> None:
     _configure_logs()
-    from app.jobs import wire
+    from app.wiring import wire
 
     wire()  # commands that change cards feed webhooks and rules like the API does
     try:

@@ -27,7 +27,7 @@ from app.core.health import Ticks
 from app.core.logs import RequestContext
 from app.core.middleware import Metrics, RequestLimits, SecurityHeaders
 from app.hooks.router import router as hooks_router
-from app.jobs import start_jobs, wire
+from app.jobs import start_jobs
 from app.ops import State
 from app.ops import router as ops_router
 from app.reports.router import router as reports_router
@@ -35,6 +35,7 @@ from app.schedules.router import router as schedules_router
 from app.ui.assets import frontend_dir, shell
 from app.ui.docs import docs_router
 from app.ui.router import router as ui_router
+from app.wiring import check_wired, wire
 
 API_PREFIX = "/api/v1"
 
@@ -70,6 +71,7 @@ def create_app(
     database = db or Database.from_url(settings.database_url, echo=settings.sql_echo)
     start_scheduler = settings.scheduler if run_scheduler is None else run_scheduler
     wire()
+    check_wired()
     ticks = Ticks()
 
     @asynccontextmanager

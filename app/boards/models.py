@@ -126,8 +126,8 @@ class AutomationTarget(SQLModel, table=True):
 
 
 # Summaries other domains attach to a card's JSON without boards importing them: the
-# alerts domain adds an ``alert_record`` relationship to Card's mapper and registers
-# "alert" here (app/alerts/models.py); Card.alert_summary reads it.
+# alerts domain adds an ``alert_record`` relationship to Card's mapper (app/alerts/models.py)
+# and app/wiring.py registers its "alert" here; Card.alert_summary reads it.
 CARD_SUMMARIES: dict[str, Callable[["Card"], dict[str, Any] | None]] = {}
 
 

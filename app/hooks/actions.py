@@ -1,7 +1,7 @@
 """What rules can do: a registry of action executors, and who hears finished deliveries.
 
 Hooks runs web requests itself; card actions need the boards domain, which hooks may not
-import, so ``app.boards.automation`` registers them here (wired by ``app.jobs.wire``).
+import, so ``app.boards.automation`` registers them here (wired by ``app.wiring``).
 """
 
 from __future__ import annotations

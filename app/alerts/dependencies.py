@@ -16,7 +16,7 @@ from app.alerts.models import Integration, MaintenanceWindow
 from app.alerts.receiver import Committer, Pipeline, TargetCache
 from app.alerts.remote import RemoteCommitter
 from app.auth.dependencies import Admin, Viewer
-from app.core.config import Settings
+from app.core.config import SettingsDep, app_settings
 from app.core.db import SessionDep, get_database
 from app.core.schemas import Id
 
@@ -45,20 +45,11 @@ def get_window_or_404(window_id: Id, session: SessionDep, _user: Viewer) -> Main
 WindowDep = Annotated[MaintenanceWindow, Depends(get_window_or_404)]
 
 
-def base_url(request: Request) -> str:
-    url: str = request.app.state.settings.base_url
-    return url
+def base_url(settings: SettingsDep) -> str:
+    return settings.base_url
 
 
 BaseUrl = Annotated[str, Depends(base_url)]
-
-
-def app_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-AppSettings = Annotated[Settings, Depends(app_settings)]
 
 
 def _state(request: Request, name: str, make: Callable[[], object]) -> object:

@@ -11,12 +11,12 @@ from app.alerts.dependencies import (
     BaseUrl,
     IntegrationDep,
     WindowDep,
-    get_pipeline,
 )
-from app.alerts.fastpath import accepted_body
-from app.alerts.ingest import IngestResult
+from app.alerts.ingest.batch import IngestResult
+from app.alerts.ingest.fastpath import accepted_body
+from app.alerts.ingest.pipeline import get_pipeline
+from app.alerts.ingest.receiver import receive, request_token
 from app.alerts.models import MaintenanceWindow
-from app.alerts.receiver import receive, request_token
 from app.alerts.schemas import (
     AlertSignalPublic,
     HeartbeatAccepted,

@@ -15,7 +15,7 @@ import math
 import secrets
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 from limits import RateLimitItemPerMinute
@@ -32,7 +32,8 @@ from app.alerts.exceptions import (
     IntegrationDisabled,
     InvalidPayload,
 )
-from app.alerts.ingest import IngestResult, IngestWork, Outcome
+from app.alerts.ingest.batch import IngestResult, IngestWork
+from app.alerts.ingest.committer import Committer
 from app.alerts.models import Integration, IntegrationKind
 from app.alerts.redact import may_hold_secrets, redact_alert, stored_body
 from app.alerts.sources import NormalisedAlert, normalise, parse_json
@@ -133,12 +134,6 @@ class IngestLimits:
         if not self._limiter.hit(item, key):
             reset = self._limiter.get_window_stats(item, key).reset_time
             raise IngestRateLimited(retry_after=math.ceil(reset - time.time()))
-
-
-class Committer(Protocol):
-    """Stores ingest work and answers once it is committed (in-process, or the writer's)."""
-
-    async def submit(self, work: IngestWork) -> Outcome: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,10 +20,9 @@ from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.alerts.dependencies import get_pipeline
-from app.alerts.ingest import IngestResult
+from app.alerts.ingest.batch import IngestResult
+from app.alerts.ingest.receiver import Pipeline, receive
 from app.alerts.metrics import count_refused
-from app.alerts.receiver import receive
 from app.core.errors import AppError, Unavailable, render
 
 logger = logging.getLogger("firelane.alerts")
@@ -73,8 +72,9 @@ async def _accepted(send: Send, body: dict[str, Any]) -> None:
 class IngestFastPath:
     """Answer the ingest endpoints under ``prefix`` without FastAPI's routing."""
 
-    def __init__(self, app: ASGIApp, prefix: str = "/api/v1") -> None:
+    def __init__(self, app: ASGIApp, *, pipeline: Pipeline, prefix: str = "/api/v1") -> None:
         self.app = app
+        self.pipeline = pipeline
         self.start = f"{prefix}/ingest/"
 
     def _match(self, scope: Scope) -> tuple[bool, int | None]:
@@ -99,9 +99,7 @@ class IngestFastPath:
         scope["route"] = _PAGERDUTY_ROUTE if pagerduty else _INGEST_ROUTE
         request = Request(scope, receive_)
         try:
-            result = await receive(
-                request, integration_id=integration_id, pipeline=get_pipeline(request)
-            )
+            result = await receive(request, integration_id=integration_id, pipeline=self.pipeline)
         except AppError as exc:
             count_refused(exc, integration_id)
             await render(exc)(scope, receive_, send)

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from typing import Any
 
-from app.alerts.ingest import IngestResult, IngestWork, Outcome
+from app.alerts.ingest.batch import IngestResult, IngestWork, Outcome
 from app.core.errors import AppError
 
 _HEADER = struct.Struct(">I")

@@ -1,8 +1,8 @@
 """The ingest unit of work: payloads in, alerts and cards updated, all in one transaction.
 
-Many requests share one transaction (see ``committer``); each keeps its own outcome.
-A request whose integration changed under it (token rotated, deleted, disabled) gets
-its 4xx here, inside the transaction that would have stored it.
+Many requests share one transaction (``committer.run_batch``); each keeps its own
+outcome. A request whose integration changed under it (token rotated, deleted,
+disabled) gets its 4xx here, inside the transaction that would have stored it.
 """
 
 from __future__ import annotations

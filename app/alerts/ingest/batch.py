@@ -41,21 +41,6 @@ class IngestWork:
     size_bytes: int = 0
     content_type: str = ""
 
-    def to_wire(self) -> tuple[Any, ...]:
-        """Plain values for the writer's socket (``frames``)."""
-        alerts = [alert.to_tuple() for alert in self.alerts]
-        return (
-            self.integration_id, self.token_hash, alerts, self.body, self.truncated,
-            self.size_bytes, self.content_type,
-        )  # fmt: skip
-
-    @classmethod
-    def from_wire(cls, values: tuple[Any, ...]) -> IngestWork:
-        integration_id, token_hash, alerts, *rest = values
-        return cls(
-            integration_id, token_hash, [NormalisedAlert.from_tuple(each) for each in alerts], *rest
-        )
-
 
 @dataclass(slots=True)
 class IngestResult:
@@ -67,9 +52,6 @@ class IngestResult:
     # Alerts by what they did (SignalAction), for the metrics of the process that stored
     # them; not sent back over the writer's socket.
     actions: dict[str, int] = field(default_factory=dict)
-
-    def to_wire(self) -> tuple[Any, ...]:
-        return (self.accepted, self.cards, self.suppressed, self.ignored, self.keys)
 
 
 Outcome = IngestResult | AppError

@@ -108,7 +108,7 @@ def delete_integration(integration: IntegrationDep, session: SessionDep) -> None
 # --- ingestion (integration token) ------------------------------------------------------
 
 
-# POSTs to the two ingest endpoints are answered by ``fastpath.IngestFastPath`` before
+# POSTs to the two ingest endpoints are answered by ``ingest.fastpath.IngestFastPath`` before
 # FastAPI routes them; these routes document them and take the paths it leaves over.
 
 

@@ -173,7 +173,7 @@ def ingest_writer_process(
     standby: Annotated[bool, typer.Option(help="Wait for a line on stdin to start.")] = False,
 ) -> None:
     """Store the alerts the HTTP processes receive (started by `serve`, not by hand)."""
-    from app.alerts import writer
+    from app.alerts.ingest import writer
 
     writer.run(get_settings().database_url, socket_path, parent=parent, standby=standby)
 
@@ -198,9 +198,10 @@ def _serve_with_writer(
     import uvicorn
 
     from app.alerts.config import get_alert_settings
-    from app.alerts.serving import WRITER_SOCKET_ENV, WriterProcess
+    from app.alerts.ingest.process import WRITER_SOCKET_ENV, WriterProcess
     from app.jobs import start_jobs
     from app.main import create_app
+    from app.wiring import wire
 
     # Before any metric holds a value: every process of this serve adds up in /metrics.
     directory, made = _metrics_directory()
@@ -210,19 +211,21 @@ def _serve_with_writer(
     # uvicorn shuts down on SIGTERM, then raises it again for the handler it found: this
     # one turns it into an exit that runs the clean-up below (the writer, its socket).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    os.environ[WRITER_SOCKET_ENV] = writer.path  # read by the HTTP processes' settings
-    get_alert_settings.cache_clear()
     say(
         f"{workers} HTTP process(es), ingest writer [{writer.pid}], "
         f"scheduler {'on' if scheduler else 'off'}"
     )
     try:
         if workers == 1:  # this process serves, and runs the jobs as `serve` does
-            app = create_app(settings, run_scheduler=scheduler)
+            alerts = get_alert_settings().model_copy(update={"writer_socket": writer.path})
+            app = create_app(settings, run_scheduler=scheduler, alert_settings=alerts)
             _run_server(app, settings, host=host, port=port)
             return
-        # The HTTP processes are started afresh, run no jobs, and find the writer by env.
+        # The HTTP processes are started afresh (uvicorn calls create_app in each): they
+        # inherit this environment, so it tells them to run no jobs and where the writer is.
         os.environ["FIRELANE_SCHEDULER"] = "false"
+        os.environ[WRITER_SOCKET_ENV] = writer.path
+        wire()  # this process runs the jobs: their events must reach rules and webhooks
         jobs_db = Database.from_url(settings.database_url)
         stop_jobs = start_jobs(jobs_db, settings) if scheduler else None
         options = _uvicorn_options(settings)
@@ -305,7 +308,7 @@ def _configure_logs() -> None:
 
 def main() -> None:
     _configure_logs()
-    from app.jobs import wire
+    from app.wiring import wire
 
     wire()  # commands that change cards feed webhooks and rules like the API does
     try:

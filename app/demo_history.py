@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.alerts.ingest import IngestResult, IngestWork, ingest
+from app.alerts.ingest.batch import IngestResult, IngestWork, ingest
 from app.alerts.models import Integration, IntegrationKind
 from app.alerts.sources import normalise
 from app.auth import service as auth_service

@@ -1,4 +1,7 @@
-"""Register every domain's periodic jobs with the scheduler (core imports no domain)."""
+"""Register every domain's periodic jobs with the scheduler (core imports no domain).
+
+The domains' other registrations into each other are in ``app.wiring``.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +12,19 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.base import BaseScheduler
 
 from app.alerts import jobs as alert_jobs
-from app.alerts import queries as alert_queries
 from app.auth import service as auth_service
-from app.boards import automation
-from app.boards.live.frames import TILE_FACTS
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.health import Ticks
 from app.core.scheduler import HEARTBEAT_SECONDS, build_scheduler
 from app.hooks import jobs as hooks_jobs
-from app.hooks import outbox
 from app.hooks.loop import DeliveryLoop
 from app.reports import jobs as report_jobs
 from app.reports.config import get_report_settings
 from app.schedules import jobs as schedule_jobs
+from app.wiring import check_wired
 
 logger = logging.getLogger("firelane.jobs")
-
-
-def wire() -> None:
-    """Connect every domain's event listeners; the API, the worker and the CLI call it."""
-    outbox.install()  # webhook deliveries and rules hear every event
-    automation.install()  # rules' card actions and web-request outcomes
-    TILE_FACTS["alert"] = alert_queries.tile_facts  # fire cards on live boards
 
 
 def _purge_sessions(db: Database) -> None:
@@ -120,6 +113,7 @@ def start_jobs(
 ) -> Callable[[], None]:
     """Start the periodic jobs and the webhook delivery loop in threads of this process
     (``serve``, ``worker``); return how to stop them (within the stop grace)."""
+    check_wired()  # jobs write cards: rules and webhooks must hear their events
     scheduler = build_scheduler()
     register_jobs(scheduler, db=db, settings=settings, ticks=ticks)
     scheduler.start()

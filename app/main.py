@@ -12,7 +12,9 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 import app as package
-from app.alerts.fastpath import IngestFastPath
+from app.alerts.config import AlertSettings, get_alert_settings
+from app.alerts.ingest.fastpath import IngestFastPath
+from app.alerts.ingest.pipeline import build_pipeline
 from app.alerts.router import ingest_router
 from app.alerts.router import router as alerts_router
 from app.auth.router import router as auth_router
@@ -27,7 +29,7 @@ from app.core.health import Ticks
 from app.core.logs import RequestContext
 from app.core.middleware import Metrics, RequestLimits, SecurityHeaders
 from app.hooks.router import router as hooks_router
-from app.jobs import start_jobs, wire
+from app.jobs import start_jobs
 from app.ops import State
 from app.ops import router as ops_router
 from app.reports.router import router as reports_router
@@ -35,6 +37,7 @@ from app.schedules.router import router as schedules_router
 from app.ui.assets import frontend_dir, shell
 from app.ui.docs import docs_router
 from app.ui.router import router as ui_router
+from app.wiring import check_wired, wire
 
 API_PREFIX = "/api/v1"
 
@@ -63,13 +66,19 @@ def create_app(
     *,
     db: Database | None = None,
     run_scheduler: bool | None = None,
+    alert_settings: AlertSettings | None = None,
 ) -> FastAPI:
-    """Build the application; the database must already be at the migrations' head."""
+    """Build the application; the database must already be at the migrations' head.
+
+    ``alert_settings``: ingestion's, if not read from the environment (``serve
+    --ingest-writer`` names its writer's socket in them).
+    """
     settings = settings or get_settings()
     owns_db = db is None
     database = db or Database.from_url(settings.database_url, echo=settings.sql_echo)
     start_scheduler = settings.scheduler if run_scheduler is None else run_scheduler
     wire()
+    check_wired()
     ticks = Ticks()
 
     @asynccontextmanager
@@ -98,6 +107,8 @@ def create_app(
     app.state.settings = settings
     app.state.db = database
     app.state.metrics = CollectorRegistry()
+    pipeline = build_pipeline(database, settings, alert_settings or get_alert_settings())
+    app.state.alert_pipeline = pipeline
     app.state.ticks = ticks
     app.state.ops = State(database, ticks, settings)
     app.state.login_throttle = LoginThrottle(
@@ -123,7 +134,7 @@ def create_app(
     ):
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     # Innermost: answers alert ingestion before FastAPI routes it (the busiest path).
-    app.add_middleware(IngestFastPath, prefix=API_PREFIX)
+    app.add_middleware(IngestFastPath, pipeline=pipeline, prefix=API_PREFIX)
     app.add_middleware(Metrics, registry=app.state.metrics, api_prefix=API_PREFIX)
     app.add_middleware(RequestLimits, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, html_policy=shell().csp)

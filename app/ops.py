@@ -28,7 +28,7 @@ from app.auth.dependencies import API_TOKEN, BROWSER_SESSION, get_current_user, 
 from app.auth.models import Role
 from app.boards import metrics as board_metrics
 from app.core import clock
-from app.core.config import Settings
+from app.core.config import Settings, app_settings
 from app.core.db import Database, get_database
 from app.core.errors import error_response, install_error_handlers
 from app.core.health import Ticks, problems
@@ -45,11 +45,6 @@ STATE: tuple[StateReader, ...] = (board_metrics.state, hook_metrics.state, sched
 STATE_CACHE_SECONDS = 5.0
 
 router = APIRouter(tags=["ops"])
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 class State(Collector):
@@ -95,7 +90,7 @@ def metrics_reader(
     _browser_session: Annotated[str | None, Security(BROWSER_SESSION)] = None,
 ) -> None:
     """Let anyone read /metrics when it is public; otherwise any authenticated role."""
-    if _settings(request).metrics_public:
+    if app_settings(request).metrics_public:
         return
     with get_database(request).session(readonly=True) as session:
         require_role(Role.viewer)(get_current_user(request, session))

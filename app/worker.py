@@ -20,8 +20,9 @@ from app.core import logs
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.health import Ticks
-from app.jobs import start_jobs, wire
+from app.jobs import start_jobs
 from app.ops import ops_app
+from app.wiring import wire
 
 logger = logging.getLogger("firelane.worker")
 

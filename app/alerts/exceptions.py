@@ -20,19 +20,6 @@ class IngestUnauthorized(NotAuthenticated):
     message = "Unknown integration or wrong token."
 
 
-class SignatureRequired(NotAuthenticated):
-    code = "signature_required"
-    message = (
-        "This integration has an HMAC secret: sign the body with X-Firelane-Signature "
-        "(t=<unix>,v1=<hex>) or Grafana's X-Grafana-Alerting-Signature."
-    )
-
-
-class BadSignature(NotAuthenticated):
-    code = "bad_signature"
-    message = "The signature does not match the body, or its timestamp is too old."
-
-
 class InvalidJson(BadRequest):
     code = "invalid_json"
     message = "The body is not valid JSON."

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.alerts.exceptions import IngestUnauthorized, IntegrationDisabled
 from app.alerts.lifecycle import AlertBook
-from app.alerts.models import AlertSignal, Integration, SignalAction
+from app.alerts.models import SIGNAL_ROW, AlertSignal, Integration, SignalAction
 from app.alerts.schemas import HeartbeatAccepted
 from app.alerts.sources.base import NormalisedAlert
 from app.auth.credentials import hash_secret, same
@@ -50,19 +50,15 @@ def _store_signal(
     status: str,
     action: SignalAction,
 ) -> None:
-    session.execute(
-        insert(AlertSignal),
-        [
-            {
-                "integration_id": pk(integration),
-                "alert_id": alert_id,
-                "dedup_key": HEARTBEAT_KEY,
-                "status": status,
-                "action": action.value,
-                "received_at": now(),
-            }
-        ],
+    row = SIGNAL_ROW.row(
+        integration_id=pk(integration),
+        alert_id=alert_id,
+        dedup_key=HEARTBEAT_KEY,
+        status=status,
+        action=action.value,
+        received_at=now(),
     )
+    session.execute(insert(AlertSignal), [row])
 
 
 def check_heartbeats(session: Session) -> int:

@@ -222,7 +222,7 @@ class AlertBook:
         if not self._pending:
             return
         self.session.flush()
-        # One snapshot per card, as the card is now (as record_many takes them), taken by
+        # One snapshot per card, as the card is now, taken by
         # write_events right away if anybody wants it.
         snapshots: dict[int, Once] = {}
         entries: list[Entry] = []

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from prometheus_client import Counter, Histogram
 
-from app.alerts.ingest import IngestResult, IngestWork, Outcome
+from app.alerts.ingest.batch import IngestResult, IngestWork, Outcome
 from app.core.errors import AppError
 
 RECEIVED = Counter(

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 from sqlmodel import JSON, Field, SQLModel
 
-from app.boards.models import CARD_SUMMARIES, Card
+from app.boards.models import Card
 from app.core.clock import now
-from app.core.db import UTCDateTime
+from app.core.db import RowShape, UTCDateTime
 from app.core.jsontext import enum_value, time_text
 
 
@@ -206,8 +206,16 @@ class MaintenanceWindow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
 
-# The card's alert, loaded with every card in one extra query per list (no N+1); boards
-# knows nothing of it and reads it through CARD_SUMMARIES (see app.alerts.summary).
+# The rows of alerts and signals written in bulk (new alerts, every signal), as dictionaries.
+ALERT_ROW = RowShape(Alert)
+SIGNAL_ROW = RowShape(AlertSignal)
+
+
+# Mapper patching from another domain, on purpose: boards may not import alerts (the
+# layers in pyproject.toml), yet a card's JSON shows its alert. So this view-only
+# relationship loads each card's alert in one extra query per list (no N+1), and boards
+# reads it through CARD_SUMMARIES (filled by app/wiring.py) without knowing the Alert
+# class; the registry is explained beside CARD_SUMMARIES in app/boards/models.py.
 sa.inspect(Card).add_property(
     "alert_record",
     relationship(
@@ -279,6 +287,3 @@ def alert_summary(card: Card) -> dict[str, Any] | None:
     if alert is None:
         return None
     return summary_of(partial(getattr, alert))
-
-
-CARD_SUMMARIES["alert"] = alert_summary

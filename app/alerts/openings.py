@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.alerts.models import Alert, AlertStatus, Integration, summary_json
+from app.alerts.models import ALERT_ROW, Alert, Integration, summary_json
 from app.alerts.severity import priority_for
 from app.alerts.sources.base import NormalisedAlert
 from app.boards.bulk import CardSpec, OpenedCard, open_cards
@@ -23,15 +23,13 @@ from app.boards.models import CardKind
 from app.core.db import insert_returning_ids, pk
 from app.core.jsontext import Document
 
-_ALERT = Alert.__table__  # type: ignore[attr-defined]
-
 
 @dataclass(slots=True, eq=False)
 class Opening:
     """A new alert and its new card, written when the book settles."""
 
     spec: CardSpec
-    values: dict[str, Any]  # the alert row, less its id and card
+    values: dict[str, Any]  # the alert row, less its id (its card's id once written)
     id: int | None = None
     card: OpenedCard | None = None
 
@@ -74,30 +72,22 @@ def opening(
         labels=["alert", str(integration.kind)],
         links=[(previous.card_id, "recurrence_of")] if previous is not None else [],
     )
-    values: dict[str, Any] = {
-        "integration_id": pk(integration),
-        "dedup_key": signal.key,
-        "source": signal.source,
-        "status": AlertStatus.firing.value,
-        "severity": signal.severity,
-        "title": signal.title,
-        "labels": signal.labels,
-        "annotations": signal.annotations,
-        "links": [link.as_dict() for link in signal.links],
-        "occurrences": 1,
-        "flaps": 0,
-        "recurrence": previous.recurrence + 1 if previous is not None else 0,
-        "previous_alert_id": previous.id if previous is not None else None,
-        "auto_closed": False,
-        "first_seen_at": now,
-        "last_seen_at": now,
-        "starts_at": signal.starts_at,
-        "ends_at": None,
-        "resolved_at": None,
-        "acknowledged_at": None,
-        "expired_at": None,
-        "closed_at": None,
-    }
+    values = ALERT_ROW.row(
+        integration_id=pk(integration),
+        card_id=None,  # set when the card is written
+        dedup_key=signal.key,
+        source=signal.source,
+        severity=signal.severity,
+        title=signal.title,
+        labels=signal.labels,
+        annotations=signal.annotations,
+        links=[link.as_dict() for link in signal.links],
+        recurrence=previous.recurrence + 1 if previous is not None else 0,
+        previous_alert_id=previous.id if previous is not None else None,
+        first_seen_at=now,
+        last_seen_at=now,
+        starts_at=signal.starts_at,
+    )
     return Opening(spec, values)
 
 
@@ -107,10 +97,9 @@ def write_openings(session: Session, openings: Sequence[Opening]) -> None:
     A fire is never refused for a full column: it goes to the next open one with room.
     """
     cards = open_cards(session, [each.spec for each in openings], top=True, overflow=True)
-    rows = []
     for each, card in zip(openings, cards, strict=True):
         each.card = card
-        rows.append({**each.values, "card_id": card.id})
-    ids = insert_returning_ids(session, _ALERT, rows)
+        each.values["card_id"] = card.id
+    ids = insert_returning_ids(session, ALERT_ROW.table, [each.values for each in openings])
     for each, alert_id in zip(openings, ids, strict=True):
         each.id = alert_id

@@ -8,16 +8,15 @@ from fastapi.responses import JSONResponse
 from app.alerts import heartbeats, maintenance, queries, service
 from app.alerts.dependencies import (
     INTEGRATION_TOKEN,
-    AppSettings,
     BaseUrl,
     IntegrationDep,
     WindowDep,
-    get_pipeline,
 )
-from app.alerts.fastpath import accepted_body
-from app.alerts.ingest import IngestResult
+from app.alerts.ingest.batch import IngestResult
+from app.alerts.ingest.fastpath import accepted_body
+from app.alerts.ingest.pipeline import get_pipeline
+from app.alerts.ingest.receiver import receive, request_token
 from app.alerts.models import MaintenanceWindow
-from app.alerts.receiver import receive, request_token
 from app.alerts.schemas import (
     AlertSignalPublic,
     HeartbeatAccepted,
@@ -33,6 +32,7 @@ from app.alerts.schemas import (
 )
 from app.auth.dependencies import Admin, Member, Viewer
 from app.boards.dependencies import CardDep
+from app.core.config import SettingsDep
 from app.core.db import SessionDep, pk
 from app.core.pagination import Cursor, Limit, Page
 from app.core.schemas import Id
@@ -65,7 +65,7 @@ def list_integrations(
     "/integrations", response_model=IntegrationWithToken, status_code=status.HTTP_201_CREATED
 )
 def create_integration(
-    data: IntegrationCreate, session: SessionDep, _admin: Admin, settings: AppSettings
+    data: IntegrationCreate, session: SessionDep, _admin: Admin, settings: SettingsDep
 ) -> IntegrationWithToken:
     """Create an integration (admin); the answer holds its token, shown this once."""
     key = settings.secret_key
@@ -81,7 +81,7 @@ def get_integration(integration: IntegrationDep, base_url: BaseUrl) -> Integrati
 
 @router.patch("/integrations/{integration_id:int}", response_model=IntegrationPublic)
 def update_integration(
-    data: IntegrationUpdate, integration: IntegrationDep, session: SessionDep, settings: AppSettings
+    data: IntegrationUpdate, integration: IntegrationDep, session: SessionDep, settings: SettingsDep
 ) -> IntegrationPublic:
     """Change an integration's settings (admin)."""
     changed = service.update_integration(
@@ -108,7 +108,7 @@ def delete_integration(integration: IntegrationDep, session: SessionDep) -> None
 # --- ingestion (integration token) ------------------------------------------------------
 
 
-# POSTs to the two ingest endpoints are answered by ``fastpath.IngestFastPath`` before
+# POSTs to the two ingest endpoints are answered by ``ingest.fastpath.IngestFastPath`` before
 # FastAPI routes them; these routes document them and take the paths it leaves over.
 
 

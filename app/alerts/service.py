@@ -24,7 +24,7 @@ from app.auth.credentials import hash_secret
 from app.boards.models import Board, BoardColumn
 from app.core.clock import now
 from app.core.pagination import decode_cursor, encode_cursor, split_page
-from app.hooks.sealing import seal
+from app.core.sealing import seal
 
 TOKEN_PREFIX = "fli_"  # noqa: S105 - a marker, not a secret
 INGEST_PATH = "/api/v1/ingest"

@@ -28,10 +28,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
-
-
 def new_secret(prefix: str = TOKEN_PREFIX) -> str:
     """Return a fresh high-entropy secret for an API token or a session cookie."""
     return prefix + secrets.token_urlsafe(32)

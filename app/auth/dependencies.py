@@ -11,6 +11,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from app.auth import credentials, service
 from app.auth.exceptions import CsrfFailed, UserNotFound
 from app.auth.models import Role, User
+from app.core.config import app_settings
 from app.core.db import SAFE_METHODS, SessionDep, get_database
 from app.core.errors import Forbidden, NotAuthenticated
 from app.core.schemas import Id
@@ -77,7 +78,7 @@ def get_current_user(
             raise NotAuthenticated("The session has expired; log in again.")
         if request.method not in SAFE_METHODS:
             sent = request.headers.get(CSRF_HEADER, "")
-            expected = credentials.csrf_token(request.app.state.settings.secret_key, cookie)
+            expected = credentials.csrf_token(app_settings(request).secret_key, cookie)
             if not credentials.same(sent, expected):
                 raise CsrfFailed()
         return user_or_none

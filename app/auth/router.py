@@ -26,6 +26,7 @@ from app.auth.schemas import (
     UserUpdate,
 )
 from app.auth.throttle import LoginThrottle
+from app.core.config import SettingsDep
 from app.core.db import SessionDep
 from app.core.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from app.core.schemas import Id
@@ -35,10 +36,13 @@ router = APIRouter(tags=["auth"])
 
 @router.post("/auth/login", response_model=SessionPublic)
 def login(
-    data: LoginRequest, request: Request, response: Response, session: SessionDep
+    data: LoginRequest,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> SessionPublic:
     """Log in with name and password; sets the session cookie and returns the CSRF token."""
-    settings = request.app.state.settings
     throttle: LoginThrottle = request.app.state.login_throttle
     address = request.client.host if request.client else "unknown"
     user = throttle.authenticate(session, name=data.name, password=data.password, address=address)
@@ -64,15 +68,11 @@ def logout(request: Request, response: Response, session: SessionDep, _user: Cur
 
 
 @router.get("/auth/me", response_model=SessionPublic)
-def me(request: Request, user: CurrentUser) -> SessionPublic:
+def me(request: Request, user: CurrentUser, settings: SettingsDep) -> SessionPublic:
     """Return the calling user (and, for a browser session, its CSRF token)."""
     cookie = request.cookies.get(SESSION_COOKIE)
     use_cookie = cookie and "authorization" not in request.headers
-    csrf = (
-        credentials.csrf_token(request.app.state.settings.secret_key, cookie)
-        if use_cookie and cookie
-        else None
-    )
+    csrf = credentials.csrf_token(settings.secret_key, cookie) if use_cookie and cookie else None
     return SessionPublic(user=UserPublic.model_validate(user), csrf_token=csrf)
 
 

@@ -11,7 +11,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
-from app.boards.models import Card, CardEvent
+from app.boards.models import EVENT_ROW, Card, CardEvent
+from app.boards.schemas import CardPublic
 from app.core import events
 from app.core.clock import now
 from app.core.db import insert_returning_ids, pk
@@ -29,26 +30,7 @@ def actor_fields(actor: Actor) -> tuple[str, int | None]:
 
 
 # A card's own columns, in the order of CardPublic's fields.
-CARD_COLUMNS = (
-    "id",
-    "board_id",
-    "column_id",
-    "title",
-    "description",
-    "kind",
-    "priority",
-    "assignee_id",
-    "due_at",
-    "rank",
-    "version",
-    "created_at",
-    "updated_at",
-    "started_at",
-    "done_at",
-    "archived_at",
-    "time_spent_minutes",
-    "estimate_minutes",
-)
+CARD_COLUMNS = tuple(name for name in CardPublic.model_fields if name in Card.__table__.c)  # type: ignore[attr-defined]
 
 
 def card_json(
@@ -92,7 +74,7 @@ def card_json(
         "done_at": time_text(done_at),
         "archived_at": time_text(archived_at),
         "time_spent_minutes": values["time_spent_minutes"],
-        "estimate_minutes": values.get("estimate_minutes"),
+        "estimate_minutes": values["estimate_minutes"],
         "automates": automates or [],
         "checklist": checklist,
         "links": links,
@@ -135,30 +117,29 @@ def record(
     to_column_id: int | None = None,
     depth: int = 0,
     at: datetime | None = None,
-) -> CardEvent:
+) -> int:
     """Append a card event and emit it as a domain event, inside the caller's transaction.
 
-    ``at``: when it happened, if not now (a card's ``card.done`` is stamped with its
-    ``done_at``, so the two agree to the microsecond).
+    A one-item ``write_events``; returns the event's id. ``at``: when it happened, if not
+    now (a card's ``card.done`` is stamped with its ``done_at``, so the two agree to the
+    microsecond).
     """
-    actor_name, actor_id = actor_fields(actor)
-    row = CardEvent(
+    session.flush()  # the card's id, and its changes written before its snapshot is taken
+    entry = Entry(
         card_id=pk(card),
         board_id=card.board_id,
         type=type,
-        actor=actor_name,
-        actor_id=actor_id,
+        actor=actor,
+        card=partial(card_snapshot, card),
+        data=data or {},
         from_column_id=from_column_id,
         to_column_id=to_column_id,
+        depth=depth,
         changes=changes or {},
-        data=data or {},
-        created_at=at or now(),
+        at=at,
     )
-    session.add(row)
-    session.flush()
-    snapshot = card_snapshot(card) if events.wanted(session, type) else None
-    events.emit(session, _as_event(row, snapshot, depth=depth))
-    return row
+    (event_id,) = write_events(session, [entry])
+    return event_id
 
 
 def _as_event(row: CardEvent, card: Document | None, *, depth: int = 0) -> events.Event:
@@ -239,17 +220,15 @@ class Entry:
     from_column_id: int | None = None
     to_column_id: int | None = None
     depth: int = 0
-
-
-_EVENT = CardEvent.__table__  # type: ignore[attr-defined]
+    changes: dict[str, Any] = field(default_factory=dict)
+    at: datetime | None = None  # when it happened, if not when it is written
 
 
 def write_events(session: Session, entries: Sequence[Entry]) -> list[int]:
     """Append card events with one INSERT and emit each, in order; the caller commits.
 
-    The events are what ``record`` would have written one by one, with one time for all.
-    A snapshot given as a function is taken now, and only if the event's type is
-    ``wanted`` (as ``record`` leaves it out then too).
+    One time for all, but an entry's own ``at``. A snapshot given as a function is taken
+    now, and only if the event's type is ``wanted``.
     """
     if not entries:
         return []
@@ -258,20 +237,20 @@ def write_events(session: Session, entries: Sequence[Entry]) -> list[int]:
     for entry in entries:
         actor_name, actor_id = actor_fields(entry.actor)
         rows.append(
-            {
-                "card_id": entry.card_id,
-                "board_id": entry.board_id,
-                "type": entry.type,
-                "actor": actor_name,
-                "actor_id": actor_id,
-                "from_column_id": entry.from_column_id,
-                "to_column_id": entry.to_column_id,
-                "changes": {},
-                "data": entry.data,
-                "created_at": stamp,
-            }
+            EVENT_ROW.row(
+                card_id=entry.card_id,
+                board_id=entry.board_id,
+                type=entry.type,
+                actor=actor_name,
+                actor_id=actor_id,
+                from_column_id=entry.from_column_id,
+                to_column_id=entry.to_column_id,
+                changes=entry.changes,
+                data=entry.data,
+                created_at=entry.at or stamp,
+            )
         )
-    ids = insert_returning_ids(session, _EVENT, rows)
+    ids = insert_returning_ids(session, EVENT_ROW.table, rows)
     wants: dict[str, bool] = {}
     for entry, row, event_id in zip(entries, rows, ids, strict=True):
         want = wants.get(entry.type)
@@ -282,7 +261,7 @@ def write_events(session: Session, entries: Sequence[Entry]) -> list[int]:
             payload["card"] = entry.card() if callable(entry.card) else entry.card
         payload.update(
             {
-                "changes": {},
+                "changes": entry.changes,
                 "from_column_id": entry.from_column_id,
                 "to_column_id": entry.to_column_id,
             }
@@ -292,7 +271,7 @@ def write_events(session: Session, entries: Sequence[Entry]) -> list[int]:
             session,
             events.Event(
                 type=entry.type,
-                occurred_at=stamp,
+                occurred_at=row["created_at"],
                 board_id=entry.board_id,
                 card_id=entry.card_id,
                 actor=row["actor"],
@@ -302,46 +281,6 @@ def write_events(session: Session, entries: Sequence[Entry]) -> list[int]:
             ),
         )
     return ids
-
-
-@dataclass(slots=True)
-class Pending:
-    """A card event to record with ``record_many``."""
-
-    card: Card
-    type: str
-    actor: Actor
-    data: dict[str, Any] = field(default_factory=dict)
-    depth: int = 0
-
-
-def record_many(session: Session, entries: Sequence[Pending]) -> list[int]:
-    """Append many card events in one INSERT and emit each, in order; flushes, the caller commits.
-
-    For units of work that write events in bulk (alert storms): the cards' snapshots are
-    taken once per card, as the cards are when this is called.
-    """
-    if not entries:
-        return []
-    session.flush()
-    snapshots: dict[int, Once] = {}
-    written: list[Entry] = []
-    for entry in entries:
-        card_id = pk(entry.card)
-        if card_id not in snapshots:
-            snapshots[card_id] = Once(partial(card_snapshot, entry.card))
-        written.append(
-            Entry(
-                card_id=card_id,
-                board_id=entry.card.board_id,
-                type=entry.type,
-                actor=entry.actor,
-                card=snapshots[card_id],
-                data=entry.data,
-                depth=entry.depth,
-            )
-        )
-    return write_events(session, written)
 
 
 def list_events(

@@ -1,7 +1,7 @@
 """Card actions of automation rules, and the card events of their finished web requests.
 
 Hooks may not import boards, so this module registers its executors with
-``app.hooks.actions`` (``install()``, called by ``app.jobs.wire``). Every action only
+``app.hooks.actions`` (``install()``, called by ``app.wiring.wire``). Every action only
 flushes: it runs inside the transaction of the event that triggered its rule.
 """
 

@@ -22,12 +22,12 @@ from sqlmodel import Session
 from app.boards import rank
 from app.boards.activity import Actor, Entry, actor_fields, card_json, write_events
 from app.boards.exceptions import ColumnNotFound, WipLimitReached
-from app.boards.models import BoardColumn, Card, CardKind, CardLabel, CardLink, Priority
+from app.boards.models import CARD_ROW, BoardColumn, CardKind, CardLabel, CardLink, Priority
 from app.core.clock import now
 from app.core.db import insert_returning_ids, insert_rows
 from app.core.jsontext import Document, amend
 
-_CARD = Card.__table__  # type: ignore[attr-defined]
+_CARD = CARD_ROW.table
 _LABEL = CardLabel.__table__  # type: ignore[attr-defined]
 _LINK = CardLink.__table__  # type: ignore[attr-defined]
 _COLUMN = BoardColumn.__table__  # type: ignore[attr-defined]
@@ -233,25 +233,20 @@ def open_cards(
     for index, (spec, column) in enumerate(zip(specs, columns, strict=True)):
         stamp = now()
         rows.append(
-            {
-                "board_id": spec.board_id,
-                "column_id": column.id,
-                "title": spec.title,
-                "description": spec.description,
-                "kind": CardKind(spec.kind).value,
-                "priority": Priority(spec.priority).value,
-                "assignee_id": None,
-                "created_by_id": actor_fields(spec.actor)[1],
-                "due_at": None,
-                "rank": keys[index],
-                "version": 1,
-                "created_at": stamp,
-                "updated_at": stamp,
-                "started_at": stamp if column.position != firsts[spec.board_id] else None,
-                "done_at": stamp if column.is_done else None,
-                "archived_at": None,
-                "time_spent_minutes": 0,
-            }
+            CARD_ROW.row(
+                board_id=spec.board_id,
+                column_id=column.id,
+                title=spec.title,
+                description=spec.description,
+                kind=CardKind(spec.kind).value,
+                priority=Priority(spec.priority).value,
+                created_by_id=actor_fields(spec.actor)[1],
+                rank=keys[index],
+                created_at=stamp,
+                updated_at=stamp,
+                started_at=stamp if column.position != firsts[spec.board_id] else None,
+                done_at=stamp if column.is_done else None,
+            )
         )
     opened: list[OpenedCard] = []
     for row, card_id, spec in zip(

@@ -11,7 +11,7 @@ from sqlmodel import JSON, Field, Relationship, SQLModel
 
 from app.auth.models import User
 from app.core.clock import now
-from app.core.db import RankKey, UTCDateTime
+from app.core.db import RankKey, RowShape, UTCDateTime
 
 
 class CardKind(StrEnum):
@@ -125,8 +125,9 @@ class AutomationTarget(SQLModel, table=True):
     key: str = Field(max_length=400, primary_key=True)
 
 
-# Summaries other domains attach to a card's JSON without boards importing them:
-# the alerts domain registers "alert" (see Card.alert_summary).
+# Summaries other domains attach to a card's JSON without boards importing them: the
+# alerts domain adds an ``alert_record`` relationship to Card's mapper (app/alerts/models.py)
+# and app/wiring.py registers its "alert" here; Card.alert_summary reads it.
 CARD_SUMMARIES: dict[str, Callable[["Card"], dict[str, Any] | None]] = {}
 
 
@@ -319,3 +320,8 @@ class CardEvent(SQLModel, table=True):
     changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+# The rows of cards and card events written in bulk (alert storms, new alerts), as dictionaries.
+CARD_ROW = RowShape(Card)
+EVENT_ROW = RowShape(CardEvent)

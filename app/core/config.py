@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fastapi import Depends, Request
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -215,3 +216,16 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Return the process-wide settings, read once; raise ConfigError if they are wrong."""
     return read_settings(Settings)
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the application was built with (``create_app``'s), for a request.
+
+    The one way routes and dependencies read them (as ``SettingsDep``); code that is
+    also called outside a route calls it with the request.
+    """
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]

@@ -12,11 +12,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from functools import lru_cache
 from typing import Annotated, Any, Protocol
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from pydantic_core import PydanticUndefined
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect, Engine
@@ -357,6 +359,40 @@ def insert_returning_ids(
     if len(ids) != len(rows):
         raise RuntimeError(f"{table.name}: {len(rows)} rows inserted, {len(ids)} ids returned")
     return ids
+
+
+class RowShape:
+    """A table's rows as plain dictionaries for bulk INSERTs, derived from its model.
+
+    Every column but ``id``: a row starts from the model's constant defaults (enums as
+    their values), and the columns without one, or whose default is computed (times),
+    must be given. ``row`` refuses a row with a column missing (or unknown), so a column
+    added to the model can never be left out of the rows written in bulk.
+    """
+
+    __slots__ = ("_defaults", "_names", "columns", "table")
+
+    def __init__(self, model: type[SQLModel]) -> None:
+        self.table: sa.Table = model.__table__  # type: ignore[attr-defined]
+        self.columns = tuple(column.name for column in self.table.columns if column.name != "id")
+        self._defaults: dict[str, Any] = {}
+        for name in self.columns:
+            field = model.model_fields[name]
+            if field.default is not PydanticUndefined and field.default_factory is None:
+                default = field.default
+                self._defaults[name] = default.value if isinstance(default, Enum) else default
+        self._names = frozenset(self.columns)
+
+    def row(self, **values: Any) -> dict[str, Any]:
+        """A row of this table: the model's defaults, then ``values``."""
+        row = self._defaults | values
+        # Counting is what this costs per row (it runs for every alert); a row with one
+        # column missing and one unknown passes it, and the INSERT refuses the unknown one.
+        if len(row) != len(self._names):
+            missing = sorted(self._names - row.keys())
+            unknown = sorted(row.keys() - self._names)
+            raise TypeError(f"{self.table.name} row: missing {missing}, unknown {unknown}")
+        return row
 
 
 class _Stored(Protocol):

@@ -121,6 +121,15 @@ class Unavailable(AppError):
     message = "The database is busy or unreachable; retry shortly."
 
 
+class InvalidUrl(BadRequest):
+    code = "invalid_url"
+    message = "The URL holds a NUL character (%00)."
+
+
+class JsonTooDeep(BadRequest):
+    code = "json_too_deep"
+
+
 class InvalidCursor(BadRequest):
     code = "invalid_cursor"
     message = "The cursor is not one this list handed out."
@@ -162,7 +171,19 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 """The error answers every operation declares in the OpenAPI, in the one error shape."""
 
 
+def render(exc: AppError) -> JSONResponse:
+    """The answer of an expected error: its status, its body and its headers.
+
+    The one renderer: the exception handlers, the ingest fast path and the request-limit
+    middleware all answer with it (the fast path and middleware sit before FastAPI's
+    handlers, so they call it themselves).
+    """
+    headers = exc.response_headers()
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers or None)
+
+
 def error_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    """The answer of a failure that is no ``AppError`` (validation, routing, a bug)."""
     return JSONResponse({"error": code, "detail": detail, **extra}, status_code=status)
 
 
@@ -221,10 +242,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
-        response = JSONResponse(exc.body(), status_code=exc.status_code)
-        for name, value in exc.response_headers().items():
-            response.headers[name] = value
-        return response
+        return render(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

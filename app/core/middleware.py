@@ -8,7 +8,7 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import PayloadTooLarge, error_response
+from app.core.errors import AppError, InvalidUrl, JsonTooDeep, PayloadTooLarge, render
 from app.core.logs import route_template
 
 # Deeper JSON is refused before any parser sees it: Python's parser overflows its stack
@@ -37,10 +37,8 @@ def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
-async def _refuse(
-    scope: Scope, receive: Receive, send: Send, status: int, code: str, detail: str
-) -> None:
-    response = error_response(status, code, detail)
+async def _refuse(scope: Scope, receive: Receive, send: Send, exc: AppError) -> None:
+    response = render(exc)
     response.headers["connection"] = "close"
     await response(scope, receive, send)
 
@@ -65,8 +63,7 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope["path"] or b"%00" in scope["query_string"]:
-            detail = "The URL holds a NUL character (%00)."
-            await _refuse(scope, receive, send, 400, "invalid_url", detail)
+            await _refuse(scope, receive, send, InvalidUrl())
             return
         declared: int | None = None
         for name, value in scope["headers"]:
@@ -77,7 +74,7 @@ class RequestLimits:
                     declared = None
         too_large = f"The body exceeds {self.limit} bytes."
         if declared is not None and declared > self.limit:
-            await _refuse(scope, receive, send, 413, PayloadTooLarge.code, too_large)
+            await _refuse(scope, receive, send, PayloadTooLarge(too_large))
             return
         if declared == 0 or (declared is None and scope["method"] in ("GET", "HEAD", "OPTIONS")):
             await self.app(scope, receive, send)
@@ -91,7 +88,7 @@ class RequestLimits:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                await _refuse(scope, receive, send, 413, PayloadTooLarge.code, too_large)
+                await _refuse(scope, receive, send, PayloadTooLarge(too_large))
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -99,7 +96,7 @@ class RequestLimits:
         body = b"".join(chunks)
         if json_too_deep(body):
             detail = f"The body nests JSON more than {MAX_JSON_DEPTH} levels deep."
-            await _refuse(scope, receive, send, 400, "json_too_deep", detail)
+            await _refuse(scope, receive, send, JsonTooDeep(detail))
             return
         replayed = False
 

@@ -1,7 +1,7 @@
 """What rules can do: a registry of action executors, and who hears finished deliveries.
 
 Hooks runs web requests itself; card actions need the boards domain, which hooks may not
-import, so ``app.boards.automation`` registers them here (wired by ``app.jobs.wire``).
+import, so ``app.boards.automation`` registers them here (wired by ``app.wiring``).
 """
 
 from __future__ import annotations
@@ -102,6 +102,11 @@ def on_delivery_finished(listener: OutcomeListener) -> OutcomeListener:
     if listener not in _outcome_listeners:
         _outcome_listeners.append(listener)
     return listener
+
+
+def has_outcome_listeners() -> bool:
+    """Whether something records rule web requests' outcomes (boards does, when wired)."""
+    return bool(_outcome_listeners)
 
 
 def notify_finished(session: Session, outcome: DeliveryOutcome) -> None:

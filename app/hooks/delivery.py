@@ -20,10 +20,10 @@ from sqlmodel import Session, col, select
 
 from app.core import events
 from app.core.db import insert_rows
+from app.core.sealing import SecretUnreadable, unseal
 from app.hooks import fanout
 from app.hooks.actions import DeliveryOutcome, notify_finished
 from app.hooks.config import HooksSettings
-from app.hooks.exceptions import SecretUnreadable
 from app.hooks.metrics import ATTEMPTS
 from app.hooks.models import (
     PENDING,
@@ -33,7 +33,6 @@ from app.hooks.models import (
     HookEvent,
     Webhook,
 )
-from app.hooks.sealing import unseal
 
 logger = logging.getLogger("firelane.hooks")
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from app.auth.dependencies import Admin
+from app.core.config import SettingsDep
 from app.core.db import SessionDep
 from app.core.schemas import Id
 from app.hooks import service
 from app.hooks.models import Delivery, Rule, Webhook
 
 
-def secret_key(request: Request) -> str:
+def secret_key(settings: SettingsDep) -> str:
     """The key that seals stored secrets (FIRELANE_SECRET_KEY)."""
-    key: str = request.app.state.settings.secret_key
-    return key
+    return settings.secret_key
 
 
 SecretKey = Annotated[str, Depends(secret_key)]

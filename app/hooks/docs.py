@@ -158,8 +158,10 @@ def render_markdown() -> str:
         "## The envelope\n\n"
         "A webhook's body is this JSON object; the request carries the headers "
         "`X-Firelane-Event`, `X-Firelane-Delivery` (a UUID per delivery: your idempotency key, "
-        "the same on every retry), `X-Firelane-Timestamp` and `X-Firelane-Signature` (see the "
-        'README, "Automation hooks").\n\n'
+        "the same on every retry), `X-Firelane-Timestamp` and `X-Firelane-Signature`, and the "
+        "[Standard Webhooks](https://www.standardwebhooks.com) headers `webhook-id`, "
+        "`webhook-timestamp` and `webhook-signature`, which its libraries verify (see the "
+        'README, "Automation hooks": prefer those).\n\n'
         f"{_table(envelope)}\n\n{_details(envelope)}\n\n"
         f"An example:\n\n```json\n{json.dumps(EXAMPLE, indent=2, ensure_ascii=False)}\n```\n\n"
         "## Events\n\n" + "\n".join(sections) + "\n## Shared shapes\n\n" + shape_text

@@ -1,6 +1,6 @@
 """Errors of the hooks domain."""
 
-from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 
 
 class WebhookNotFound(NotFound):
@@ -18,11 +18,6 @@ class DeliveryNotFound(NotFound):
     message = "No such delivery."
 
 
-class UnknownEvent(InvalidInput):
-    code = "unknown_event"
-    message = "The event name is not in the catalogue (GET /api/v1/event-types)."
-
-
 class InvalidRule(InvalidInput):
     code = "invalid_rule"
     message = "The rule cannot work as written."
@@ -38,5 +33,15 @@ class DeliveryInFlight(Conflict):
     message = "The delivery is being sent right now; try again in a moment."
 
 
-class SecretUnreadable(Exception):
-    """A stored secret cannot be decrypted: FIRELANE_SECRET_KEY changed since it was stored."""
+# Raised by app.hooks.signing for alerts sent to an integration that has an HMAC secret.
+class SignatureRequired(NotAuthenticated):
+    code = "signature_required"
+    message = (
+        "This integration has an HMAC secret: sign the body with X-Firelane-Signature "
+        "(t=<unix>,v1=<hex>) or Grafana's X-Grafana-Alerting-Signature."
+    )
+
+
+class BadSignature(NotAuthenticated):
+    code = "bad_signature"
+    message = "The signature does not match the body, or its timestamp is too old."

@@ -35,7 +35,7 @@ from app.core.health import Ticks
 from app.hooks import delivery, fanout, wakeup
 from app.hooks.config import HooksSettings, get_hooks_settings
 from app.hooks.delivery import Claimed, Result
-from app.hooks.signing import signature
+from app.hooks.signing import outgoing_headers
 from app.hooks.targets import ForbiddenTarget, guarded_transport
 
 logger = logging.getLogger("firelane.hooks")
@@ -231,14 +231,12 @@ class DeliveryLoop:
         return total
 
     def _headers(self, item: Claimed, timestamp: int) -> dict[str, str]:
-        headers = {
-            "Content-Type": item.content_type,
-            "X-Firelane-Event": item.event_type,
-            "X-Firelane-Delivery": item.uuid,
-            "X-Firelane-Timestamp": str(timestamp),
-        }
-        if item.secret:
-            headers["X-Firelane-Signature"] = signature(item.secret, timestamp, item.body or b"")
+        headers = {"Content-Type": item.content_type, "X-Firelane-Event": item.event_type}
+        headers.update(
+            outgoing_headers(
+                item.secret, message_id=item.uuid, timestamp=timestamp, body=item.body or b""
+            )
+        )
         headers.update(item.headers)
         return headers
 

@@ -230,3 +230,8 @@ def install() -> None:
         sa_event.listen(OrmSession, "before_commit", _before_commit)
         sa_event.listen(OrmSession, "after_rollback", _after_rollback)
     wakeup.install()
+
+
+def installed() -> bool:
+    """Whether ``install`` ran in this process."""
+    return sa_event.contains(OrmSession, "before_commit", _before_commit)

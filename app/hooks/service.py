@@ -10,13 +10,13 @@ from app.auth.models import User
 from app.core.clock import now
 from app.core.db import Database
 from app.core.pagination import decode_cursor, encode_cursor, split_page
+from app.core.sealing import SecretUnreadable, seal, unseal
 from app.hooks import actions, fanout, wakeup
 from app.hooks.exceptions import (
     DeliveryInFlight,
     DeliveryNotFound,
     InvalidRule,
     RuleNotFound,
-    SecretUnreadable,
     WebhookNotFound,
 )
 from app.hooks.models import (
@@ -37,7 +37,6 @@ from app.hooks.schemas import (
     WebhookCreate,
     WebhookUpdate,
 )
-from app.hooks.sealing import seal, unseal
 from app.hooks.signing import new_secret
 
 # --- webhooks ------------------------------------------------------------------------

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from app.auth.dependencies import Viewer
+from app.core.config import SettingsDep
 from app.core.db import SessionDep
 from app.core.schemas import Id
 from app.reports import snapshots
@@ -18,14 +19,13 @@ def get_report_or_404(report_id: Id, session: SessionDep, _user: Viewer) -> Repo
     return snapshots.get(session, report_id)
 
 
-def get_options(request: Request) -> Options:
+def get_options(settings: SettingsDep) -> Options:
     """The report's timezone and prices (FIRELANE_REPORT_*)."""
-    return snapshots.report_options(request.app.state.settings)
+    return snapshots.report_options(settings)
 
 
-def get_base_url(request: Request) -> str:
-    base_url: str = request.app.state.settings.base_url
-    return base_url
+def get_base_url(settings: SettingsDep) -> str:
+    return settings.base_url
 
 
 ReportDep = Annotated[ReportSnapshot, Depends(get_report_or_404)]

@@ -92,10 +92,6 @@ def is_human(table: sa.FromClause) -> sa.ColumnElement[bool]:
     return table.c.actor_id.is_not(None)
 
 
-def is_acknowledgement(table: sa.FromClause) -> sa.ColumnElement[bool]:
-    return sa.or_(is_human(table), is_type(table, "alert.acknowledged", by_time=False))
-
-
 def is_archiving(table: sa.FromClause) -> sa.ColumnElement[bool]:
     return sa.and_(
         is_type(table, "card.updated", by_time=False),

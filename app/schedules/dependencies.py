@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from app.auth.dependencies import Viewer
+from app.core.config import SettingsDep
 from app.core.db import SessionDep
 from app.core.schemas import Id
 from app.schedules import service
@@ -20,10 +21,9 @@ def get_schedule_or_404(schedule_id: Id, session: SessionDep, _user: Viewer) -> 
 ScheduleDep = Annotated[Schedule, Depends(get_schedule_or_404)]
 
 
-def get_default_timezone(request: Request) -> str:
+def get_default_timezone(settings: SettingsDep) -> str:
     """The zone a schedule gets when its request names none: FIRELANE_TIMEZONE."""
-    zone: str = request.app.state.settings.timezone
-    return zone
+    return settings.timezone
 
 
 DefaultTimezone = Annotated[str, Depends(get_default_timezone)]

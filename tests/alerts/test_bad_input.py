@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from app.alerts.signing import firelane_signature, grafana_signature
 from app.core.db import Database
+from app.hooks.signing import firelane_signature, grafana_signature
 from tests.alerts.conftest import MakeIntegration, count, load, post
 
 STORED = ("alert_payload", "alert_signal", "alert", "card", "card_event")

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.alerts.committer import run_batch
-from app.alerts.ingest import IngestResult, IngestWork
+from app.alerts.ingest.batch import IngestResult, IngestWork
+from app.alerts.ingest.committer import run_batch
 from app.alerts.models import IntegrationKind
 from app.alerts.redact import _SECRET_NAME, _TOKEN_VALUE, _may_hold_secrets
 from app.alerts.sources import normalise

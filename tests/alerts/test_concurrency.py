@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.alerts.committer import run_batch
-from app.alerts.ingest import IngestResult, IngestWork
+from app.alerts.ingest.batch import IngestResult, IngestWork
+from app.alerts.ingest.committer import run_batch
 from app.alerts.models import IntegrationKind
 from app.alerts.sources import normalise
 from app.auth.credentials import hash_secret

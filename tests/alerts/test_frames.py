@@ -5,8 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from app.alerts.exceptions import IngestUnauthorized
-from app.alerts.frames import FrameBuffer, answers_frame, read_answers, read_request, request_frame
-from app.alerts.ingest import IngestResult, IngestWork
+from app.alerts.ingest.batch import IngestResult, IngestWork
+from app.alerts.ingest.codec import (
+    FrameBuffer,
+    answers_frame,
+    read_answers,
+    read_request,
+    request_frame,
+)
 from app.alerts.sources.base import Link, NormalisedAlert
 
 

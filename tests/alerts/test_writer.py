@@ -1,8 +1,8 @@
 """The ingest writer process: HTTP requests stored by a real writer process over its socket.
 
 The writer runs as ``firelane serve --workers N`` runs it (``python -m app.cli
-ingest-writer``), on SQLite and PostgreSQL; the HTTP side is the test app with its
-pipeline pointed at the writer's socket. Nothing sleeps: tests poll with deadlines.
+ingest-writer``), on SQLite and PostgreSQL; the HTTP side is a test app built with
+its pipeline pointed at the writer's socket. Nothing sleeps: tests poll with deadlines.
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from app.alerts.config import get_alert_settings
-from app.alerts.frames import FrameBuffer, read_answers, request_frame
-from app.alerts.ingest import IngestResult, IngestWork, Outcome
-from app.alerts.receiver import Pipeline, TargetCache
-from app.alerts.remote import RemoteCommitter
-from app.alerts.serving import WriterProcess, answers
-from app.alerts.writer import Writer, listen
+from app.alerts.ingest.batch import IngestResult, IngestWork, Outcome
+from app.alerts.ingest.client import RemoteCommitter
+from app.alerts.ingest.codec import FrameBuffer, read_answers, request_frame
+from app.alerts.ingest.process import WriterProcess, answers
+from app.alerts.ingest.writer import Writer, listen
 from app.core.config import Settings
 from app.core.db import Database
+from app.main import create_app
 from tests.alerts.conftest import MakeIntegration, card, count, load, post
 from tests.e2e.processes import until
 
@@ -47,20 +47,33 @@ def writer(database_url: str) -> Iterator[WriterProcess]:
     process.stop()
 
 
-def _remote(app: FastAPI, db: Database, settings: Settings, path: str, timeout: float) -> None:
-    alert_settings = get_alert_settings()
-    targets = TargetCache(db, alert_settings.settings_cache_seconds, settings.secret_key)
-    committer = RemoteCommitter(path, timeout=timeout)
-    app.state.alert_pipeline = Pipeline(alert_settings, targets, committer)
+@pytest.fixture
+def writer_timeout() -> float:
+    """How long the app's requests wait for the writer (a test parametrizes it)."""
+    return 30.0
 
 
 @pytest.fixture
-def remote(
-    app: FastAPI, db: Database, settings: Settings, writer: WriterProcess
-) -> RemoteCommitter:
-    """Point the app's ingestion at the writer process (before any request)."""
+def app(
+    settings: Settings, db: Database, writer_timeout: float, request: pytest.FixtureRequest
+) -> FastAPI:
+    """The test app; built pointed at the writer process when a test asks for ``remote``."""
+    if "remote" not in request.fixturenames:
+        return create_app(settings, db=db, run_scheduler=False)
+    writer: WriterProcess = request.getfixturevalue("writer")
     until("the writer to answer", lambda: answers(writer.path))
-    _remote(app, db, settings, writer.path, timeout=30)
+    alerts = get_alert_settings().model_copy(
+        update={
+            "writer_socket": writer.path,
+            "writer_timeout_seconds": writer_timeout,
+        }
+    )
+    return create_app(settings, db=db, run_scheduler=False, alert_settings=alerts)
+
+
+@pytest.fixture
+def remote(app: FastAPI) -> RemoteCommitter:
+    """The app's committer: the writer process's client."""
     committer = app.state.alert_pipeline.committer
     assert isinstance(committer, RemoteCommitter)
     return committer
@@ -201,16 +214,14 @@ def test_a_request_waiting_when_the_writer_dies_gets_503(
     until("a writer to be started again", lambda: writer.pid != stopped and answers(writer.path))
 
 
+@pytest.mark.parametrize("writer_timeout", [0.5])
 def test_a_writer_that_does_not_answer_in_time_gets_503(
-    app: FastAPI,
+    remote: RemoteCommitter,
     db: Database,
-    settings: Settings,
     writer: WriterProcess,
     anon: TestClient,
     make_integration: MakeIntegration,
 ) -> None:
-    until("the writer to answer", lambda: answers(writer.path))
-    _remote(app, db, settings, writer.path, timeout=0.5)
     integration = make_integration("alertmanager")
     stopped = _kill(writer, signal.SIGSTOP)
     try:

@@ -23,7 +23,7 @@ from app.core.db import Database, metadata
 from app.core.migrate import alembic_config, upgrade
 from app.hooks import fanout
 from app.hooks.models import Delivery, HookBatch, HookEvent, Webhook
-from app.jobs import wire
+from app.wiring import wire
 from tests.support import postgres_database
 
 

@@ -12,7 +12,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.hooks.config import HooksSettings
 from app.hooks.loop import DeliveryLoop
-from app.jobs import wire
+from app.wiring import wire
 from tests.hooks.receiver import Receiver
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -10,7 +11,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.hooks import signing
 from app.hooks.loop import DeliveryLoop
@@ -101,3 +104,53 @@ def test_verify_helper_refuses_old_and_forged_signatures() -> None:
     assert not signing.verify(
         "s3cret-s3cret-s3cret", timestamp="x", body=body, header=header, now=1_000_000
     )
+
+
+def _standard_headers(received: Any) -> dict[str, str]:
+    names = ("webhook-id", "webhook-timestamp", "webhook-signature")
+    return {name: received.headers[name] for name in names}
+
+
+def test_standard_webhooks_library_verifies_a_delivery(
+    admin: TestClient, board: dict[str, Any], loop: DeliveryLoop, receiver: Receiver
+) -> None:
+    hook = subscribe(admin, receiver.url, ["card.created"])
+    secret = hook["secret"]  # generated: the Standard Webhooks format, whsec_ + base64
+    new_card(admin, board, "Disk full on web-3")
+    assert loop.run_once() == 1
+    (received,) = receiver.requests
+    headers = _standard_headers(received)
+    assert headers["webhook-id"] == received.headers["x-firelane-delivery"]
+    assert headers["webhook-timestamp"] == received.headers["x-firelane-timestamp"]
+    # The library, given the secret as Firelane showed it, accepts the delivery as sent.
+    payload = Webhook(secret).verify(received.body, headers)
+    assert payload["event"] == "card.created"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(received.body.replace(b"Disk", b"Dusk"), headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(signing.new_secret()).verify(received.body, headers)
+    # The algorithm, written out here independently of the app's code.
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + received.body
+    digest = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert headers["webhook-signature"] == f"v1,{digest}"
+
+
+@pytest.mark.parametrize(
+    "secret", ["s3cret-s3cret-s3cret", "whsec_" + "Ab-_" * 10 + "xyz"], ids=["chosen", "older"]
+)
+def test_other_secrets_sign_with_their_utf8_bytes(
+    admin: TestClient, board: dict[str, Any], loop: DeliveryLoop, receiver: Receiver, secret: str
+) -> None:
+    # A secret someone chose, or one generated before secrets took the standard's format
+    # (whsec_ + URL-safe base64, no padding): the key is its UTF-8 bytes, as for
+    # X-Firelane-Signature; libraries take it as whsec_ + base64 of those bytes (docs).
+    subscribe(admin, receiver.url, ["card.created"], secret=secret)
+    new_card(admin, board, "Disk full on web-3")
+    assert loop.run_once() == 1
+    (received,) = receiver.requests
+    headers = _standard_headers(received)
+    as_standard = "whsec_" + base64.b64encode(secret.encode()).decode()
+    assert Webhook(as_standard).verify(received.body, headers)["event"] == "card.created"
+    assert Webhook(secret.encode()).verify(received.body, headers)["event"] == "card.created"
+    assert signing.standard_key(secret) == secret.encode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -48,47 +48,6 @@ class NormalisedAlert:
     links: list[Link] = field(default_factory=list)
     # True when Firelane made the key up (PagerDuty trigger without dedup_key).
     key_generated: bool = False
-
-    def to_tuple(self) -> tuple[Any, ...]:
-        """The fields as plain values, in order (pickled far faster than the dataclass;
-        times as microseconds since the epoch, pickled faster than aware datetimes)."""
-        links = [(link.rel, link.url) for link in self.links]
-        return (
-            self.source, self.key, self.status, self.title, self.severity, self.description,
-            self.labels, self.annotations, _micros(self.starts_at), _micros(self.ends_at), links,
-            self.key_generated,
-        )  # fmt: skip
-
-    @classmethod
-    def from_tuple(cls, values: tuple[Any, ...]) -> NormalisedAlert:
-        source, key, status, title, severity, description, labels, annotations, *times = values
-        starts_at, ends_at, links, key_generated = times
-        return cls(
-            source,
-            key,
-            status,
-            title,
-            severity,
-            description,
-            labels,
-            annotations,
-            _from_micros(starts_at),
-            _from_micros(ends_at),
-            [Link(rel, url) for rel, url in links],
-            key_generated,
-        )
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _micros(value: datetime | None) -> int | None:
-    return None if value is None else (value - _EPOCH) // _MICROSECOND
-
-
-def _from_micros(micros: int | None) -> datetime | None:
-    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
 
 
 # A JSON text brings a NUL or half of a surrogate pair into its strings only as an escape.

@@ -17,13 +17,6 @@ _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]
 # (links, images, HTML, emphasis, code, tables, strike-through, entities, mentions);
 # the rest (: / . , ; ? = % ' ") only inside those, and stay readable.
 _MD_SPECIAL = frozenset(string.punctuation) - frozenset(":/.,;?=%'\"")
-KIND_NAMES = {
-    "fire": "fire",
-    "maintenance": "maintenance",
-    "change": "change",
-    "project": "project",
-    "automation": "automation",
-}
 # Shown where a figure has no value (no episode, no hours): an en dash.
 NONE = "\u2013"
 BUCKET_NAMES = {"business": "business hours", "off_hours": "off hours", "sleep": "sleep hours"}

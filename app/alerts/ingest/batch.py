@@ -1,8 +1,8 @@
 """The ingest unit of work: payloads in, alerts and cards updated, all in one transaction.
 
-Many requests share one transaction (see ``committer``); each keeps its own outcome.
-A request whose integration changed under it (token rotated, deleted, disabled) gets
-its 4xx here, inside the transaction that would have stored it.
+Many requests share one transaction (``committer.run_batch``); each keeps its own
+outcome. A request whose integration changed under it (token rotated, deleted,
+disabled) gets its 4xx here, inside the transaction that would have stored it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from app.alerts.exceptions import IngestUnauthorized, IntegrationDisabled
 from app.alerts.lifecycle import AlertBook, Applied
 from app.alerts.maintenance import running_windows
-from app.alerts.models import AlertPayload, AlertSignal, Integration, SignalAction
+from app.alerts.models import SIGNAL_ROW, AlertPayload, Integration, SignalAction
 from app.alerts.sources.base import NormalisedAlert
 from app.core.clock import now
 from app.core.db import insert_returning_ids, insert_rows, pk
@@ -27,7 +27,6 @@ from app.core.errors import AppError
 
 _PAYLOAD = AlertPayload.__table__  # type: ignore[attr-defined]
 _INTEGRATIONS = select(Integration).where(col(Integration.id).in_(bindparam("ids", expanding=True)))
-_SIGNAL = AlertSignal.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(slots=True)
@@ -42,21 +41,6 @@ class IngestWork:
     size_bytes: int = 0
     content_type: str = ""
 
-    def to_wire(self) -> tuple[Any, ...]:
-        """Plain values for the writer's socket (``frames``)."""
-        alerts = [alert.to_tuple() for alert in self.alerts]
-        return (
-            self.integration_id, self.token_hash, alerts, self.body, self.truncated,
-            self.size_bytes, self.content_type,
-        )  # fmt: skip
-
-    @classmethod
-    def from_wire(cls, values: tuple[Any, ...]) -> IngestWork:
-        integration_id, token_hash, alerts, *rest = values
-        return cls(
-            integration_id, token_hash, [NormalisedAlert.from_tuple(each) for each in alerts], *rest
-        )
-
 
 @dataclass(slots=True)
 class IngestResult:
@@ -68,9 +52,6 @@ class IngestResult:
     # Alerts by what they did (SignalAction), for the metrics of the process that stored
     # them; not sent back over the writer's socket.
     actions: dict[str, int] = field(default_factory=dict)
-
-    def to_wire(self) -> tuple[Any, ...]:
-        return (self.accepted, self.cards, self.suppressed, self.ignored, self.keys)
 
 
 Outcome = IngestResult | AppError
@@ -126,19 +107,19 @@ def apply_works(session: Session, works: Sequence[IngestWork], at: datetime) -> 
             applied.append((result, index, alert, book.apply(integration, alert, windows)))
         outcomes[index] = result
     book.flush_events()  # new alerts and cards get their ids
-    signals: list[dict[str, object]] = []
+    signals: list[dict[str, Any]] = []
     for result, index, alert, done in applied:
         signals.append(
-            {
-                "integration_id": works[index].integration_id,
-                "payload_id": payload_ids[index],
-                "alert_id": done.alert_id,
-                "maintenance_window_id": done.window.id if done.window else None,
-                "dedup_key": alert.key,
-                "status": alert.status,
-                "action": done.action.value,
-                "received_at": at,
-            }
+            SIGNAL_ROW.row(
+                integration_id=works[index].integration_id,
+                payload_id=payload_ids[index],
+                alert_id=done.alert_id,
+                maintenance_window_id=done.window.id if done.window else None,
+                dedup_key=alert.key,
+                status=alert.status,
+                action=done.action.value,
+                received_at=at,
+            )
         )
         result.keys.append(alert.key)
         result.actions[done.action.value] = result.actions.get(done.action.value, 0) + 1
@@ -150,7 +131,7 @@ def apply_works(session: Session, works: Sequence[IngestWork], at: datetime) -> 
         card_id = done.card_id
         if card_id is not None and card_id not in result.cards:
             result.cards.append(card_id)
-    insert_rows(session, _SIGNAL, signals)
+    insert_rows(session, SIGNAL_ROW.table, signals)
     return [outcome or IngestResult() for outcome in outcomes]
 
 

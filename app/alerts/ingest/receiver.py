@@ -15,7 +15,7 @@ import math
 import secrets
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 from limits import RateLimitItemPerMinute
@@ -32,10 +32,10 @@ from app.alerts.exceptions import (
     IntegrationDisabled,
     InvalidPayload,
 )
-from app.alerts.ingest import IngestResult, IngestWork, Outcome
+from app.alerts.ingest.batch import IngestResult, IngestWork
+from app.alerts.ingest.committer import Committer
 from app.alerts.models import Integration, IntegrationKind
 from app.alerts.redact import may_hold_secrets, redact_alert, stored_body
-from app.alerts.signing import verify
 from app.alerts.sources import NormalisedAlert, normalise, parse_json
 from app.alerts.sources.base import storable_alerts
 from app.auth.credentials import hash_secret
@@ -43,8 +43,8 @@ from app.core.clock import now
 from app.core.db import Database
 from app.core.errors import AppError, NotAuthenticated
 from app.core.schemas import MAX_ID
-from app.hooks.exceptions import SecretUnreadable
-from app.hooks.sealing import unseal
+from app.core.sealing import SecretUnreadable, unseal
+from app.hooks.signing import verify_inbound
 
 logger = logging.getLogger("firelane.alerts")
 # A secret no HMAC can match (the stored one could not be decrypted).
@@ -136,12 +136,6 @@ class IngestLimits:
             raise IngestRateLimited(retry_after=math.ceil(reset - time.time()))
 
 
-class Committer(Protocol):
-    """Stores ingest work and answers once it is committed (in-process, or the writer's)."""
-
-    async def submit(self, work: IngestWork) -> Outcome: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Pipeline:
     """The ingest path's parts of one app: settings, integration cache, committer."""
@@ -187,7 +181,7 @@ async def _authenticate(
         try:
             checked = _check(target, token_hash)
             if checked.hmac_secret is not None:
-                verify(checked.hmac_secret, body, request.headers, now())
+                verify_inbound(checked.hmac_secret, body, request.headers, now())
             return checked
         except NotAuthenticated:
             if fresh:

@@ -1,4 +1,5 @@
-"""Secrets at rest: webhook secrets and rule headers, encrypted with a key from the settings.
+"""Secrets at rest, encrypted with a key from the settings: webhook secrets, rule headers
+and integrations' HMAC secrets.
 
 A signing secret must be readable to sign with, so it cannot be stored as a hash. It is
 encrypted (Fernet: AES-128-CBC with HMAC-SHA256) under a key derived by HKDF from
@@ -17,9 +18,12 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.hooks.exceptions import SecretUnreadable
-
+# Named for the package this began in; changing it would make every stored secret unreadable.
 _INFO = b"firelane hooks secrets v1"
+
+
+class SecretUnreadable(Exception):
+    """A stored secret cannot be decrypted: FIRELANE_SECRET_KEY changed since it was stored."""
 
 
 @lru_cache(maxsize=8)

@@ -4,9 +4,9 @@ A writer thread inside an HTTP process competes with its event loop for the inte
 lock, and the writers of several HTTP processes compete for the database. Instead,
 ``firelane serve --ingest-writer`` (or ``--workers N``) starts one writer process: the
 HTTP processes authenticate, parse and normalise, send each request's work over a Unix
-socket (``frames``), and answer only when the writer says the batch holding it is
+socket (``codec``), and answer only when the writer says the batch holding it is
 committed. The writer batches what all of them sent into one transaction
-(``committer.run_batch``) and does nothing else, so it has a core to itself.
+(``committer.settle_batch``) and does nothing else, so it has a core to itself.
 
 The loop is single-threaded: read every frame that arrived, store them as one batch,
 queue the answers, repeat. Requests arriving while a batch is stored wait in the socket
@@ -25,20 +25,17 @@ import socket
 import stat
 import sys
 from collections import deque
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.alerts.committer import MAX_BATCH, WriterLock, run_batch
-from app.alerts.exceptions import IngestFailed
-from app.alerts.frames import FrameBuffer, answers_frame, read_request
-from app.alerts.ingest import IngestWork, Outcome
+from app.alerts.ingest.batch import IngestWork, Outcome
+from app.alerts.ingest.codec import FrameBuffer, answers_frame, read_request
+from app.alerts.ingest.committer import MAX_BATCH, Runner, WriterLock, run_batch, settle_batch
 from app.core.db import Database
 
 logger = logging.getLogger("firelane.alerts.writer")
 
-Runner = Callable[[Database, Sequence[IngestWork]], list[Outcome]]
 # How often an idle writer checks that it should still run (stop asked, parent gone).
 _TICK_SECONDS = 1.0
 _READ_SIZE = 1 << 20
@@ -146,18 +143,10 @@ class Writer:
     def _store_batch(self) -> None:
         count = min(len(self._waiting), self.max_batch)
         batch = [self._waiting.popleft() for _ in range(count)]
-        works = [work for _, _, work in batch]
-        try:
-            with self._lock.held():
-                outcomes = self._runner(self.db, works)
-        except Exception:  # run_batch never raises; a custom runner might
-            logger.exception("ingest batch failed")
-            outcomes = [IngestFailed() for _ in works]
-        answers: dict[_Peer, list[tuple[Any, Outcome]]] = {}
-        for (peer, request_id, _), outcome in zip(batch, outcomes, strict=True):
-            if not peer.closed:
-                answers.setdefault(peer, []).append((request_id, outcome))
-        for peer, pairs in answers.items():
+        settle_batch(self.db, self._lock, batch, self._answer, runner=self._runner)
+
+    def _answer(self, peer: _Peer, pairs: list[tuple[Any, Outcome]]) -> None:
+        if not peer.closed:  # nobody waits on a connection that closed meanwhile
             peer.out += answers_frame(pairs)
             self._send(peer)
 

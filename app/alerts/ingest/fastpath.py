@@ -4,9 +4,9 @@
 are the busiest paths by far. Routed through FastAPI, each request also pays for route
 matching, dependency solving and response classes, about as much again as the work
 itself. This middleware answers them directly with the same code (``receiver.receive``)
-and the same answers, errors included; everything else (and any path it does not
-recognise exactly, e.g. a non-numeric id) goes on to FastAPI, whose routes stay
-registered for the OpenAPI schema.
+and the same answers, errors included (rendered by ``core.errors.render``); everything
+else (and any path it does not recognise exactly, e.g. a non-numeric id) goes on to
+FastAPI, whose routes stay registered for the OpenAPI schema.
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.alerts.dependencies import get_pipeline
-from app.alerts.ingest import IngestResult
+from app.alerts.ingest.batch import IngestResult
+from app.alerts.ingest.receiver import Pipeline, receive
 from app.alerts.metrics import count_refused
-from app.alerts.receiver import receive
-from app.core.errors import AppError, Unavailable
+from app.core.errors import AppError, Unavailable, render
 
 logger = logging.getLogger("firelane.alerts")
 
@@ -58,25 +57,24 @@ def accepted_body(result: IngestResult, *, pagerduty: bool = False) -> dict[str,
     return body
 
 
-async def _answer(
-    send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
-) -> None:
-    # As JSONResponse renders it.
+async def _accepted(send: Send, body: dict[str, Any]) -> None:
+    # As JSONResponse renders it, written out: this answers every alert. Refusals are
+    # rendered by core.errors.render, as everywhere else.
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     raw = [
         (b"content-length", str(len(content)).encode()),
         (b"content-type", b"application/json"),
     ]
-    raw += [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.start", "status": 202, "headers": raw})
     await send({"type": "http.response.body", "body": content})
 
 
 class IngestFastPath:
     """Answer the ingest endpoints under ``prefix`` without FastAPI's routing."""
 
-    def __init__(self, app: ASGIApp, prefix: str = "/api/v1") -> None:
+    def __init__(self, app: ASGIApp, *, pipeline: Pipeline, prefix: str = "/api/v1") -> None:
         self.app = app
+        self.pipeline = pipeline
         self.start = f"{prefix}/ingest/"
 
     def _match(self, scope: Scope) -> tuple[bool, int | None]:
@@ -101,16 +99,14 @@ class IngestFastPath:
         scope["route"] = _PAGERDUTY_ROUTE if pagerduty else _INGEST_ROUTE
         request = Request(scope, receive_)
         try:
-            result = await receive(
-                request, integration_id=integration_id, pipeline=get_pipeline(request)
-            )
+            result = await receive(request, integration_id=integration_id, pipeline=self.pipeline)
         except AppError as exc:
             count_refused(exc, integration_id)
-            await _answer(send, exc.status_code, exc.body(), exc.response_headers())
+            await render(exc)(scope, receive_, send)
             return
         except OperationalError as exc:
             logger.warning("store unavailable: %s", exc.orig)
             count_refused(Unavailable(), integration_id)
-            await _answer(send, 503, Unavailable().body())
+            await render(Unavailable())(scope, receive_, send)
             return
-        await _answer(send, 202, accepted_body(result, pagerduty=pagerduty))
+        await _accepted(send, accepted_body(result, pagerduty=pagerduty))

@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.alerts.frames import socket_dir
+from app.alerts.ingest.codec import socket_dir
 
 logger = logging.getLogger("firelane.alerts.serving")
 

@@ -16,8 +16,8 @@ import logging
 import time
 import weakref
 
-from app.alerts.frames import FrameBuffer, read_answers, request_frame
-from app.alerts.ingest import IngestWork, Outcome
+from app.alerts.ingest.batch import IngestWork, Outcome
+from app.alerts.ingest.codec import FrameBuffer, read_answers, request_frame
 from app.core.errors import Unavailable
 
 logger = logging.getLogger("firelane.alerts.remote")

@@ -1,7 +1,7 @@
 // /login: name, password, "Log in"; then back to where the person was going.
 import { useState } from "preact/hooks";
 import { html } from "../html.js";
-import { post, ApiError } from "../api.js";
+import { request, ApiError } from "../api.js";
 
 function nextPath() {
   const next = new URLSearchParams(location.search).get("next") || "/";
@@ -18,7 +18,9 @@ export function LoginPage() {
     setBusy(true);
     setError("");
     try {
-      await post("/auth/login", { name: form.get("name"), password: form.get("password") });
+      // A refused login is a 401 too: its words are shown here, not a trip to /login.
+      const body = { name: form.get("name"), password: form.get("password") };
+      await request("POST", "/auth/login", body, { allow401: true });
       location.assign(nextPath());
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "The server cannot be reached.");

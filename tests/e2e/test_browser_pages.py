@@ -1,0 +1,175 @@
+"""The pages beside the board in real Chromium: the boards list and the way back after a
+login, integrations (the token shown once, the Alertmanager receiver to paste, the Grafana
+hint), schedules (made and edited with their next runs previewed), and rules, webhooks and
+the delivery log with redeliver. Elements are found as a screen reader finds them."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.browser import PASSWORD
+from tests.e2e.processes import Firelane, until
+from tests.hooks.receiver import Receiver
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def firelane(served_board: Firelane) -> Firelane:
+    """This module's tests share one served Firelane (see tests/e2e/conftest.py)."""
+    return served_board
+
+
+def _board(api: httpx.Client, prefix: str) -> dict[str, Any]:
+    slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    made = api.post("/api/v1/boards", json={"name": f"Board {slug}", "slug": slug})
+    assert made.status_code == 201, made.text
+    board: dict[str, Any] = made.json()
+    return board
+
+
+def test_a_login_leads_back_and_the_boards_list_opens_a_board(
+    chromium: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api, "p")
+    context = chromium.new_context()
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(f"{firelane.url}/schedules")
+    page.get_by_label("Name").fill("bob")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_have_text("The name or password is wrong.")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Schedules", level=1)).to_be_visible()
+    assert page.url == f"{firelane.url}/schedules"
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Boards").click()
+    expect(page.get_by_role("heading", name="Boards", level=1)).to_be_visible()
+    page.get_by_role("link", name=board["name"]).click()
+    expect(page.get_by_role("heading", name=board["name"], level=1)).to_be_visible()
+    expect(page.get_by_role("region", name="Triage", exact=True)).to_be_visible()
+    context.close()
+
+
+def test_an_integration_shows_its_token_once_with_what_to_paste(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api, "i")
+    page = new_page()
+    page.goto(f"{firelane.url}/integrations")
+    form = page.get_by_role("form", name="New integration")
+    name = f"prometheus-{board['slug']}"
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("Kind").select_option("alertmanager")
+    form.get_by_label("Board").select_option(str(board["id"]))
+    form.get_by_role("button", name="Create integration").click()
+    created = page.get_by_role("region", name=re.compile(f"^“{name}” is ready"))
+    expect(created).to_be_visible()
+    made = next(i for i in api.get("/api/v1/integrations").json()["items"] if i["name"] == name)
+    token = created.get_by_role("definition").nth(1).inner_text()
+    assert token.startswith(made["token_prefix"])
+    snippet = created.locator("pre").first
+    expect(snippet).to_contain_text("webhook_configs:")
+    expect(snippet).to_contain_text(f"url: {made['ingest_url']}")
+    expect(snippet).to_contain_text(f"credentials: {token}")
+    expect(created.get_by_role("heading", name="Grafana")).to_be_visible()
+    expect(created).to_contain_text("Contact point → Webhook")
+    # The token works for the URL shown (the server's address here is not the default's).
+    sent = httpx.post(
+        made["ingest_url"].replace("http://127.0.0.1:8000", firelane.url),
+        headers={"Authorization": f"Bearer {token}"},
+        json={"alerts": [{"status": "firing", "labels": {"alertname": "DiskFull"}}]},
+    )
+    assert sent.status_code == 202, sent.text
+    row = page.get_by_role("row").filter(has_text=name)
+    expect(row).to_contain_text(made["ingest_url"])
+    page.reload()
+    expect(page.get_by_role("row").filter(has_text=name)).to_be_visible()
+    expect(page.get_by_text(token)).to_have_count(0)  # shown once
+
+
+def test_a_schedule_is_made_and_edited_with_its_next_runs_previewed(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api, "s")
+    name = f"Patch {board['slug']}"
+    page = new_page()
+    page.goto(f"{firelane.url}/schedules")
+    form = page.get_by_role("form", name="New schedule")
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("Board").select_option(str(board["id"]))
+    form.get_by_label("Cron").fill("0 10 * * 1")
+    form.get_by_label("Timezone").fill("Europe/Berlin")
+    form.get_by_label("Card title").fill("Patch hosts {date}")
+    form.get_by_role("button", name="Preview next runs").click()
+    runs = page.get_by_role("list").filter(has_text="Patch hosts")
+    expect(runs.get_by_role("listitem")).to_have_count(5)
+    expect(runs.get_by_role("listitem").first).to_contain_text("T10:00:00+01:00")
+    expect(form.get_by_label("Cron")).to_have_value("0 10 * * 1")  # kept through the preview
+    form.get_by_role("button", name="Create schedule").click()
+    expect(page.get_by_role("status").filter(has_text="Schedule created.").first).to_be_visible()
+    row = page.get_by_role("row").filter(has_text=name)
+    expect(row).to_contain_text("0 10 * * 1")
+    expect(row).to_contain_text("Europe/Berlin")
+    expect(runs).to_have_count(0)
+    row.get_by_role("button", name=f"Edit {name}").click()
+    edit = page.get_by_role("form", name="Edit schedule")
+    expect(edit.get_by_label("Cron")).to_have_value("0 10 * * 1")
+    edit.get_by_label("Cron").fill("30 9 * * 2")
+    edit.get_by_role("button", name="Preview next runs").click()
+    expect(runs.get_by_role("listitem").first).to_contain_text("T09:30:00+01:00")
+    edit.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").filter(has_text="Schedule saved.").first).to_be_visible()
+    expect(row).to_contain_text("30 9 * * 2")
+    saved = next(s for s in api.get("/api/v1/schedules").json()["items"] if s["name"] == name)
+    assert saved["cron"] == "30 9 * * 2"
+    assert saved["board_id"] == board["id"]
+
+
+def test_rules_webhooks_and_a_delivery_redelivered(
+    new_page: Any, api: httpx.Client, firelane: Firelane, receiver: Receiver
+) -> None:
+    board = _board(api, "a")
+    rule = {
+        "name": f"Label {board['slug']}",
+        "trigger": "card.created",
+        "conditions": {"board_id": board["id"]},
+        "actions": [{"type": "add_label", "label": "seen"}],
+    }
+    assert api.post("/api/v1/rules", json=rule).status_code == 201
+    page = new_page()
+    page.goto(f"{firelane.url}/automation")
+    expect(page.get_by_role("heading", name="Rules, webhooks and deliveries")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text=rule["name"])).to_contain_text("add_label")
+    hook = page.get_by_role("form", name="New webhook")
+    hook.get_by_label("URL").fill(receiver.url)
+    hook.get_by_label("Events").fill("card.created")
+    hook.get_by_role("button", name="Add webhook").click()
+    expect(page.get_by_role("status").filter(has_text="shown once")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text=receiver.url)).to_contain_text("card.created")
+    card = api.post(f"/api/v1/boards/{board['id']}/cards", json={"title": "Tell CI"}).json()
+    worker = firelane.start("worker")  # this server sends nothing itself (--no-scheduler)
+    try:
+        until("the webhook to be called", lambda: receiver.requests)
+        deliveries = api.get("/api/v1/deliveries", params={"status": "delivered"}).json()
+        delivered = next(d for d in deliveries["items"] if d["card_id"] == card["id"])
+        page.get_by_label("Status").select_option("delivered")
+        row = page.get_by_role("row").filter(has=page.get_by_role("button", name="Redeliver"))
+        expect(row.first).to_contain_text("card.created")
+        expect(row.first).to_contain_text("200")
+        row.first.get_by_role("button", name="Redeliver").click()
+        expect(page.get_by_role("status").filter(has_text="queued again").first).to_be_visible()
+        until("the webhook to be called again", lambda: len(receiver.requests) >= 2)
+        until(
+            "the redelivery to be logged",
+            lambda: api.get(f"/api/v1/deliveries/{delivered['id']}").json()["attempts"] == 2,
+        )
+    finally:
+        firelane.stop(worker)

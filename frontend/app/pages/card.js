@@ -171,9 +171,20 @@ export function CardPage({ cardId }) {
   }
 
   const set = (key) => (event) => setForm({ ...form, [key]: event.currentTarget.value });
+  // A checklist change answers the card; it becomes the one shown.
   async function act(promise) {
     try { const next = await promise; if (next?.id) setCard(next); loadSide(next || card); }
     catch (error) { tell("error", error.message); if (error.code === "version_conflict") load(); }
+  }
+  async function comment(event) {
+    event.preventDefault();
+    const input = event.currentTarget.elements.namedItem("body");
+    try {
+      await post(`/cards/${cardId}/comments`, { body: input.value });
+      input.value = "";
+      announce("Comment added.");
+      loadSide(card);
+    } catch (error) { tell("error", error.message); }
   }
   const column = board?.columns.find((c) => c.id === card.column_id);
   const hasEstimate = "estimate_minutes" in card;
@@ -213,7 +224,7 @@ export function CardPage({ cardId }) {
           <ul class="checklist">${card.checklist.map((item) => html`<li key=${item.id}><label><input type="checkbox" checked=${item.done}
             onChange=${(e) => act(patch(`/cards/${cardId}/checklist/${item.id}`, { version: card.version, done: e.currentTarget.checked }))} /> ${item.text}</label>
             <button type="button" class="quiet" aria-label=${`Remove ${item.text}`} onClick=${() => act(del(`/cards/${cardId}/checklist/${item.id}?version=${card.version}`))}>×</button></li>`)}</ul>
-          <form class="inline-form" onSubmit=${(e) => { e.preventDefault(); const input = e.currentTarget.elements.item; act(post(`/cards/${cardId}/checklist`, { version: card.version, text: input.value })); input.value = ""; }}>
+          <form class="inline-form" onSubmit=${(e) => { e.preventDefault(); const input = e.currentTarget.elements.namedItem("item"); /* (elements.item is a method) */ act(post(`/cards/${cardId}/checklist`, { version: card.version, text: input.value })); input.value = ""; }}>
             <label>New item <input name="item" required maxlength="500" /></label><button type="submit">Add</button>
           </form>
         </section>
@@ -223,7 +234,7 @@ export function CardPage({ cardId }) {
     </div>
     <section aria-labelledby="comments-h"><h2 id="comments-h">Comments</h2>
       ${comments.map((c) => html`<article class="comment" key=${c.id}><header><strong>${c.author || "someone"}</strong> <time>${when(c.created_at)}</time></header><${Markdown} text=${c.body} /></article>`)}
-      <form class="comment-form" onSubmit=${(e) => { e.preventDefault(); const input = e.currentTarget.elements.body; act(post(`/cards/${cardId}/comments`, { body: input.value })); input.value = ""; }}>
+      <form class="comment-form" onSubmit=${comment}>
         <label for="f-comment">Comment</label><textarea id="f-comment" name="body" rows="3" required />
         <button type="submit">Comment</button>
       </form>

@@ -59,7 +59,12 @@ def chromium() -> Iterator[Any]:
 def served_board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firelane]:
     """``firelane serve --ingest-writer`` over SQLite, with an admin who has a password (the
     browser tests': a module's tests share it)."""
-    server = Firelane(tmp_path_factory.mktemp("browser"), FIRELANE_STREAM_HEARTBEAT_SECONDS="2")
+    yield from serve_board(tmp_path_factory.mktemp("browser"))
+
+
+def serve_board(tmp_path: Path, **env: str) -> Iterator[Firelane]:
+    """The browser tests' server (``served_board``), with more settings in ``env``."""
+    server = Firelane(tmp_path, FIRELANE_STREAM_HEARTBEAT_SECONDS="2", **env)
     try:
         server.serve("--ingest-writer", "--no-scheduler", "--no-access-log")
         with server.admin_client() as api:

@@ -259,3 +259,43 @@ def test_drags_send_the_neighbour_and_the_version(
     page.reload()
     expect(triage).to_have_text([re.compile("Card B"), re.compile("Card C")])
     expect(progress).to_have_text([re.compile("Card A"), re.compile("Card X")])
+
+
+def test_an_empty_board_in_the_dark_by_keyboard_with_nothing_refused(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api)
+    page = new_page()
+    complaints: list[str] = []
+    page.on("console", lambda message: complaints.append(f"{message.type}: {message.text}"))
+    page.emulate_media(color_scheme="light")
+    _open(page, firelane, board)
+    background = "() => getComputedStyle(document.body).backgroundColor"
+    light = page.evaluate(background)
+    page.emulate_media(color_scheme="dark")
+    assert page.evaluate(background) == "rgb(20, 23, 28)" != light
+    # The empty state says what to do next.
+    expect(_column(page, "Triage")).to_contain_text(
+        "Nothing here. Press n to add a card, or point Alertmanager at an integration's "
+        "ingest URL (Integrations)."
+    )
+    # A card added by keyboard alone is announced, and the focus ring shows where one is.
+    page.keyboard.press("n")
+    page.keyboard.type("Renew the TLS certificate")
+    page.keyboard.press("Enter")
+    card = _column(page, "Triage").get_by_role("article", name="Renew the TLS certificate")
+    expect(card).to_be_visible()
+    expect(page.locator("[aria-live=polite]")).to_have_text("Added “Renew the TLS certificate”.")
+    page.keyboard.press("Escape")
+    page.evaluate("() => document.activeElement.blur()")
+    page.keyboard.press("j")
+    expect(card).to_be_focused()
+    assert card.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
+    page.keyboard.press("Shift+ArrowRight")
+    expect(_column(page, "In progress").get_by_role("article")).to_have_count(1)
+    expect(page.locator("[aria-live=polite]")).to_have_text(
+        "Moved “Renew the TLS certificate” to In progress."
+    )
+    # The policy refused nothing the page did (no inline script or style attribute).
+    assert not [line for line in complaints if "Content Security Policy" in line], complaints
+    assert not [line for line in complaints if line.startswith("error")], complaints

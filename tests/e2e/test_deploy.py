@@ -10,6 +10,7 @@ alert sent through one replica is seen through the other, and a schedule fires o
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -127,6 +128,18 @@ def _ready(url: str) -> bool:
         return False
 
 
+def _data(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A server-sent event stream's (event, data) pairs; heartbeats (comments) are skipped,
+    and bound each wait with the client's read timeout."""
+    event = "message"
+    for line in lines:
+        if line.startswith("event:"):
+            event = line.removeprefix("event:").strip()
+        elif line.startswith("data:"):
+            yield event, json.loads(line.removeprefix("data:"))
+            event = "message"
+
+
 def test_the_compose_shape_runs(tmp_path: Path, postgres: str) -> None:
     shape = Shape(tmp_path, postgres)
     assert set(SERVICES) <= set(shape.services) and {"db", "proxy"} <= set(shape.services)
@@ -155,13 +168,21 @@ def test_the_compose_shape_runs(tmp_path: Path, postgres: str) -> None:
                 {"status": "firing", "fingerprint": "f1", "labels": {"alertname": "DiskFull"}}
             ],
         }
-        sent = one.post(
-            f"/api/v1/ingest/{integration['id']}",
-            json=alert,
-            headers={"Authorization": f"Bearer {integration['token']}"},
-        )
-        assert sent.status_code == 202, sent.text
-        (card_id,) = sent.json()["cards"]
+        # ... and live: a board stream open on the other replica hears of its card (the tail
+        # of card_event woken by NOTIFY from another process).
+        with two.stream("GET", f"/api/v1/boards/{board['id']}/stream") as stream:
+            assert stream.headers["x-accel-buffering"] == "no"
+            frames = _data(stream.iter_lines())
+            assert next(frames)[0] == "ready"
+            sent = one.post(
+                f"/api/v1/ingest/{integration['id']}",
+                json=alert,
+                headers={"Authorization": f"Bearer {integration['token']}"},
+            )
+            assert sent.status_code == 202, sent.text
+            (card_id,) = sent.json()["cards"]
+            heard = next(data for event, data in frames if event == "card")
+            assert heard["card_id"] == card_id and heard["card"]["id"] == card_id
         seen = two.get("/api/v1/cards", params={"board_id": board["id"], "kind": "fire"})
         assert [card["id"] for card in seen.json()["items"]] == [card_id]
 

@@ -9,11 +9,17 @@ import { Markdown } from "../components/markdown.js";
 
 const FIELDS = ["title", "description", "kind", "priority", "labels", "assignee", "due_at", "time_spent_minutes", "estimate_minutes", "automates"];
 
+// A datetime-local input holds the person's local time: the stored UTC moment, shifted.
+function localInput(iso) {
+  const moment = new Date(iso);
+  return new Date(moment.getTime() - moment.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
 function toForm(card) {
   return {
     title: card.title, description: card.description, kind: card.kind, priority: card.priority,
     labels: card.labels.join(", "), assignee: card.assignee || "",
-    due_at: card.due_at ? card.due_at.slice(0, 16) : "", time_spent_minutes: String(card.time_spent_minutes),
+    due_at: card.due_at ? localInput(card.due_at) : "", time_spent_minutes: String(card.time_spent_minutes),
     estimate_minutes: card.estimate_minutes == null ? "" : String(card.estimate_minutes),
     automates: Array.isArray(card.automates) ? card.automates.join(", ") : "",
   };

@@ -93,8 +93,8 @@ def new_page(chromium: Any, firelane: Firelane, request: pytest.FixtureRequest) 
     contexts: list[Any] = []
     dialogs: list[str] = []
 
-    def make(user: str = "alice") -> Any:
-        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    def make(user: str = "alice", **options: Any) -> Any:
+        context = chromium.new_context(viewport={"width": 1400, "height": 900}, **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

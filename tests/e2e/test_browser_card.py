@@ -160,3 +160,22 @@ def test_a_fires_alert_and_a_chores_recurrence(
     linked.get_by_role("link", name=f"card #{first}").click()
     expect(page).to_have_url(f"{firelane.url}/cards/{first}")
     expect(page.get_by_role("heading", name="Rotate the logs", level=1)).to_be_visible()
+
+
+def test_the_due_time_is_the_persons_local_time(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api)
+    body = {"title": "Renew the domain", "due_at": "2026-12-10T12:00:00+00:00"}
+    card = api.post(f"/api/v1/boards/{board['id']}/cards", json=body).json()
+    page = new_page(timezone_id="Europe/Berlin")  # UTC+1 in December
+    page.goto(f"{firelane.url}/cards/{card['id']}")
+    due = page.get_by_label("Due")
+    expect(due).to_have_value("2026-12-10T13:00")
+    due.fill("2026-12-11T09:30")
+    with page.expect_response(lambda r: r.request.method == "PATCH") as answer:
+        page.get_by_role("button", name="Save").click()
+    assert answer.value.status == 200
+    saved = api.get(f"/api/v1/cards/{card['id']}").json()
+    assert saved["due_at"].startswith("2026-12-11T08:30:00")
+    expect(due).to_have_value("2026-12-11T09:30")

@@ -131,6 +131,40 @@ def test_a_schedule_is_made_and_edited_with_its_next_runs_previewed(
     saved = next(s for s in api.get("/api/v1/schedules").json()["items"] if s["name"] == name)
     assert saved["cron"] == "30 9 * * 2"
     assert saved["board_id"] == board["id"]
+    row.get_by_role("button", name="Run now").click()
+    expect(page.get_by_role("status").filter(has_text=f"{name}: run done.").first).to_be_visible()
+    made = api.get(f"/api/v1/schedules/{saved['id']}/occurrences").json()["items"]
+    assert [o["trigger"] for o in made] == ["manual"]
+    cards = api.get("/api/v1/cards", params={"board_id": board["id"]}).json()["items"]
+    assert [c["kind"] for c in cards] == ["maintenance"]
+    row.get_by_role("button", name="Pause").click()
+    expect(row).to_contain_text("paused")
+    expect(row.get_by_role("button", name="Resume")).to_be_visible()
+
+
+def test_an_admin_makes_a_board_and_a_member_gets_no_admin_forms(
+    new_page: Any, firelane: Firelane
+) -> None:
+    slug = f"m-{uuid.uuid4().hex[:8]}"
+    page = new_page("alice")
+    form = page.get_by_role("form", name="New board")
+    form.get_by_label("Board name").fill("Made here")
+    form.get_by_label("Slug").fill(slug)
+    form.get_by_role("button", name="Create board").click()
+    expect(page).to_have_url(f"{firelane.url}/boards/{slug}")
+    expect(page.get_by_role("heading", name="Made here", level=1)).to_be_visible()
+    expect(page.get_by_role("region", name="Triage", exact=True)).to_be_visible()
+    member = new_page("bob")
+    expect(member.get_by_role("link", name="Made here")).to_be_visible()
+    expect(member.get_by_role("form", name="New board")).to_have_count(0)
+    for path, form_name in (
+        ("/integrations", "New integration"),
+        ("/schedules", "New schedule"),
+        ("/automation", "New webhook"),
+    ):
+        member.goto(f"{firelane.url}{path}")
+        expect(member.get_by_role("heading", level=1)).to_be_visible()
+        expect(member.get_by_role("form", name=form_name)).to_have_count(0)
 
 
 def test_rules_webhooks_and_a_delivery_redelivered(

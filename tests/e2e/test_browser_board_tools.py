@@ -299,3 +299,38 @@ def test_an_empty_board_in_the_dark_by_keyboard_with_nothing_refused(
     # The policy refused nothing the page did (no inline script or style attribute).
     assert not [line for line in complaints if "Content Security Policy" in line], complaints
     assert not [line for line in complaints if line.startswith("error")], complaints
+
+
+def test_a_drag_survives_the_board_changing_under_it(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    """While a card is dragged, a live card arrives in the column it left and the board
+    redraws (its clock ticks, the stream reconnects): the drop still lands where it was
+    dropped."""
+    board = _board(api)
+    dragged = _card(api, board, "Dragged through a storm")
+    page = new_page()
+    page.clock.install()
+    complaints: list[str] = []
+    page.on("pageerror", lambda error: complaints.append(str(error)))
+    _open(page, firelane, board)
+    card = _column(page, "Triage").get_by_role("article", name="Dragged through a storm")
+    target = _column(page, "In progress").locator(".column-body").bounding_box()
+    card.hover()
+    page.mouse.down()
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 20, steps=15)
+    made = api.post(f"/api/v1/boards/{board['id']}/cards", json={"title": "Arrived meanwhile"})
+    assert made.status_code == 201
+    page.clock.fast_forward(31_000)  # the board's clock ticks; two heartbeats "missed"
+    expect(_column(page, "Triage").get_by_role("article", name="Arrived meanwhile")).to_be_visible()
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 24, steps=3)
+    page.mouse.up()
+    progress = _column(page, "In progress")
+    expect(progress.get_by_role("article", name="Dragged through a storm")).to_be_visible()
+    triage = _column(page, "Triage")
+    expect(triage.get_by_role("article", name="Arrived meanwhile")).to_be_visible()
+    expect(triage.get_by_role("article")).to_have_count(1)
+    expect(page.locator(".notice-error")).to_have_count(0)
+    assert complaints == []
+    moved = api.get(f"/api/v1/cards/{dragged['id']}").json()
+    assert moved["column_id"] == board["column"]["In progress"]

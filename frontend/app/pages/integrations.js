@@ -18,6 +18,18 @@ function alertmanagerSnippet(created) {
             credentials: ${created.token}`;
 }
 
+// A test alert in the integration's own format, so that "Try it" makes a fire card.
+function sample(created) {
+  const labels = { alertname: "DiskFull", instance: "web-3", severity: "critical" };
+  const alert = { status: "firing", labels, annotations: { summary: "Disk full on web-3" } };
+  if (created.kind === "alertmanager" || created.kind === "grafana") return { version: "4", status: "firing", alerts: [alert] };
+  if (created.kind === "pagerduty") {
+    return { routing_key: created.token, event_action: "trigger", dedup_key: "web-3/disk",
+      payload: { summary: "Disk full on web-3", source: "web-3", severity: "critical" } };
+  }
+  return { title: "Disk full on web-3", severity: "critical", key: "web-3/disk" };
+}
+
 function Created({ created }) {
   return html`<section class="card-panel secret" aria-labelledby="created-h">
     <h2 id="created-h">“${created.name}” is ready: copy its token now</h2>
@@ -28,7 +40,7 @@ function Created({ created }) {
     <h3>Grafana</h3>
     <p>Contact point → Webhook, URL = the ingest URL, <em>Authorization header</em> scheme <code>Bearer</code> with the token.</p>
     <h3>Try it</h3>
-    <pre>${`curl -H 'Authorization: Bearer ${created.token}' -H 'Content-Type: application/json' \\\n  -d '{"title": "Disk full on web-3", "severity": "critical"}' ${created.ingest_url}`}</pre>
+    <pre>${`curl -H 'Authorization: Bearer ${created.token}' -H 'Content-Type: application/json' \\\n  -d '${JSON.stringify(sample(created))}' ${created.ingest_url}`}</pre>
   </section>`;
 }
 

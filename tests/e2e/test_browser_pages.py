@@ -5,6 +5,7 @@ the delivery log with redeliver. Elements are found as a screen reader finds the
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -58,16 +59,17 @@ def test_a_login_leads_back_and_the_boards_list_opens_a_board(
     context.close()
 
 
+@pytest.mark.parametrize("kind", ["alertmanager", "grafana", "pagerduty", "generic"])
 def test_an_integration_shows_its_token_once_with_what_to_paste(
-    new_page: Any, api: httpx.Client, firelane: Firelane
+    kind: str, new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
     board = _board(api, "i")
     page = new_page()
     page.goto(f"{firelane.url}/integrations")
     form = page.get_by_role("form", name="New integration")
-    name = f"prometheus-{board['slug']}"
+    name = f"{kind}-{board['slug']}"
     form.get_by_label("Name").fill(name)
-    form.get_by_label("Kind").select_option("alertmanager")
+    form.get_by_label("Kind").select_option(kind)
     form.get_by_label("Board").select_option(str(board["id"]))
     form.get_by_role("button", name="Create integration").click()
     created = page.get_by_role("region", name=re.compile(f"^“{name}” is ready"))
@@ -79,15 +81,21 @@ def test_an_integration_shows_its_token_once_with_what_to_paste(
     expect(snippet).to_contain_text("webhook_configs:")
     expect(snippet).to_contain_text(f"url: {made['ingest_url']}")
     expect(snippet).to_contain_text(f"credentials: {token}")
-    expect(created.get_by_role("heading", name="Grafana")).to_be_visible()
+    expect(created.get_by_role("heading", name="Grafana", exact=True)).to_be_visible()
     expect(created).to_contain_text("Contact point → Webhook")
-    # The token works for the URL shown (the server's address here is not the default's).
+    # "Try it" works as shown (the server's address here is not the default's).
+    curl = created.locator("pre").last.inner_text()
+    assert f"-H 'Authorization: Bearer {token}'" in curl
+    assert curl.endswith(made["ingest_url"])
+    body = json.loads(curl.split(" -d '", 1)[1].split("' ", 1)[0])
     sent = httpx.post(
         made["ingest_url"].replace("http://127.0.0.1:8000", firelane.url),
         headers={"Authorization": f"Bearer {token}"},
-        json={"alerts": [{"status": "firing", "labels": {"alertname": "DiskFull"}}]},
+        json=body,
     )
     assert sent.status_code == 202, sent.text
+    (fire,) = sent.json()["cards"]
+    assert api.get(f"/api/v1/cards/{fire}").json()["kind"] == "fire"
     row = page.get_by_role("row").filter(has_text=name)
     expect(row).to_contain_text(made["ingest_url"])
     page.reload()

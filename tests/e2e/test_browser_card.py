@@ -179,3 +179,26 @@ def test_the_due_time_is_the_persons_local_time(
     saved = api.get(f"/api/v1/cards/{card['id']}").json()
     assert saved["due_at"].startswith("2026-12-11T08:30:00")
     expect(due).to_have_value("2026-12-11T09:30")
+
+
+def test_an_archived_card_leaves_the_board(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api)
+    made = api.post(f"/api/v1/boards/{board['id']}/cards", json={"title": "Old news"}).json()
+    watcher = new_page("bob")
+    watcher.goto(f"{firelane.url}/boards/{board['slug']}")
+    expect(watcher.get_by_role("status").filter(has_text="live")).to_be_visible()
+    triage = watcher.get_by_role("region", name="Triage", exact=True)
+    expect(triage.get_by_role("article", name="Old news")).to_be_visible()
+    expect(triage.get_by_label("1 card", exact=True)).to_be_visible()
+    page = new_page()
+    page.goto(f"{firelane.url}/cards/{made['id']}")
+    page.get_by_role("button", name="Archive").click()
+    expect(page.get_by_text("archived · version")).to_be_visible()
+    expect(page.get_by_role("button", name="Archive")).to_have_count(0)
+    # Live on the other person's board, and gone after a reload too.
+    expect(triage.get_by_role("article")).to_have_count(0)
+    expect(triage.get_by_label("0 cards", exact=True)).to_be_visible()
+    watcher.reload()
+    expect(watcher.get_by_role("region", name="Triage", exact=True)).to_contain_text("Nothing here")

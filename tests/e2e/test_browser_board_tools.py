@@ -334,3 +334,37 @@ def test_a_drag_survives_the_board_changing_under_it(
     assert complaints == []
     moved = api.get(f"/api/v1/cards/{dragged['id']}").json()
     assert moved["column_id"] == board["column"]["In progress"]
+
+
+def _spoken(page: Any) -> list[tuple[str, str]]:
+    """(role, name) of every node in Chromium's own accessibility tree: what a screen
+    reader gets (Playwright's role queries compute names from the DOM instead)."""
+    tree = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")
+    return [
+        (node.get("role", {}).get("value", ""), node.get("name", {}).get("value", ""))
+        for node in tree["nodes"]
+        if not node.get("ignored")
+    ]
+
+
+def test_the_names_a_screen_reader_gets_are_the_issues_words(
+    chromium: Any, new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    context = chromium.new_context()
+    login = context.new_page()
+    login.goto(f"{firelane.url}/login")
+    expect(login.get_by_role("button", name="Log in")).to_be_visible()
+    spoken = _spoken(login)
+    for node in (("textbox", "Name"), ("textbox", "Password"), ("button", "Log in")):
+        assert node in spoken, spoken
+    context.close()
+    board = _board(api)
+    _card(api, board, "Rotate the API keys")
+    page = new_page()
+    _open(page, firelane, board)
+    expect(page.get_by_role("article")).to_have_count(1)
+    spoken = _spoken(page)
+    regions = [name for role, name in spoken if role == "region"]
+    assert regions == ["Triage", "In progress", "Done"]  # as written, whatever the style
+    assert ("article", "Rotate the API keys") in spoken
+    assert page.locator("section").evaluate_all("s => s.map(e => e.tagName)") == ["SECTION"] * 3

@@ -215,3 +215,14 @@ def test_rules_webhooks_and_a_delivery_redelivered(
         )
     finally:
         firelane.stop(worker)
+
+
+def test_an_address_of_nothing_says_so(new_page: Any, firelane: Firelane) -> None:
+    page = new_page()
+    for path, heading in (
+        ("/boards/no-such-board", "No such board"),
+        ("/cards/987654", "No such card"),
+    ):
+        page.goto(f"{firelane.url}{path}")
+        expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        expect(page.get_by_role("link", name=re.compile("boards", re.I)).last).to_be_visible()

@@ -77,6 +77,7 @@ export function CardPage({ cardId }) {
   const [board, setBoard] = useState(null); // the card's board and its columns
   const [changedBy, setChangedBy] = useState(null);
   const [preview, setPreview] = useState(false);
+  const [missing, setMissing] = useState(false);
   const formRef = useRef(null);
   formRef.current = form;
   const cardRef = useRef(null);
@@ -138,7 +139,7 @@ export function CardPage({ cardId }) {
         },
         onResync: () => refresh(null),
       });
-    }).catch((error) => tell("error", error.message));
+    }).catch((error) => (error.status === 404 ? setMissing(true) : tell("error", error.message)));
     return () => stream?.close();
   }, [cardId]);
 
@@ -146,6 +147,7 @@ export function CardPage({ cardId }) {
     if (card) document.title = `${card.title} · Firelane`;
   }, [card?.title]);
 
+  if (missing) return html`<main class="page"><h1>No such card</h1><p>It was deleted, or never was. <a href="/">See the boards</a>.</p></main>`;
   if (!card || !form) return html`<main class="page"><p class="muted">Loading the card…</p></main>`;
 
   async function save(event) {

@@ -10,7 +10,6 @@ alert sent through one replica is seen through the other, and a schedule fires o
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -23,7 +22,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.e2e.processes import ROOT, Firelane, free_port, until
+from tests.e2e.processes import ROOT, Firelane, free_port, sse_events, until
 from tests.support import need, postgres_database
 
 pytestmark = pytest.mark.e2e
@@ -128,18 +127,6 @@ def _ready(url: str) -> bool:
         return False
 
 
-def _data(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """A server-sent event stream's (event, data) pairs; heartbeats (comments) are skipped,
-    and bound each wait with the client's read timeout."""
-    event = "message"
-    for line in lines:
-        if line.startswith("event:"):
-            event = line.removeprefix("event:").strip()
-        elif line.startswith("data:"):
-            yield event, json.loads(line.removeprefix("data:"))
-            event = "message"
-
-
 def test_the_compose_shape_runs(tmp_path: Path, postgres: str) -> None:
     shape = Shape(tmp_path, postgres)
     assert set(SERVICES) <= set(shape.services) and {"db", "proxy"} <= set(shape.services)
@@ -172,7 +159,7 @@ def test_the_compose_shape_runs(tmp_path: Path, postgres: str) -> None:
         # of card_event woken by NOTIFY from another process).
         with two.stream("GET", f"/api/v1/boards/{board['id']}/stream") as stream:
             assert stream.headers["x-accel-buffering"] == "no"
-            frames = _data(stream.iter_lines())
+            frames = sse_events(stream.iter_lines())
             assert next(frames)[0] == "ready"
             sent = one.post(
                 f"/api/v1/ingest/{integration['id']}",

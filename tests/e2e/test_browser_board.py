@@ -4,6 +4,7 @@ edit conflicts. Elements are found as a screen reader finds them: by role and na
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -165,6 +166,8 @@ def test_a_hard_wip_limit_refuses_the_move_with_the_servers_words(
     waiting = _card(api, board, "Wants review")
     page = new_page()
     _open(page, firelane, board)
+    full = _column(page, "Review").get_by_label("1 of 1 (hard limit)", exact=True)
+    expect(full).to_have_class(re.compile(r"\bfull\b"))
     page.get_by_role("button", name="Move Wants review").click()
     page.get_by_role("menuitem", name="To Review").click()
     expect(page.get_by_role("alert")).to_contain_text("Wants review")

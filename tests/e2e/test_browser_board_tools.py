@@ -130,8 +130,13 @@ def test_the_filters_narrow_the_board(new_page: Any, api: httpx.Client, firelane
     filters.get_by_label("Assignee").fill("bob")
     expect(cards).to_have_count(1)
     expect(cards).to_contain_text("Rotate the keys")
+    # A live card that does not match stays out; one that does comes in (in event order).
+    _card(api, board, "Rotate the certs", kind="project", assignee="alice")
+    _card(api, board, "Rotate the tokens", kind="project", assignee="bob")
+    expect(cards.filter(has_text="Rotate the tokens")).to_be_visible()
+    expect(cards).to_have_count(2)
     filters.get_by_role("button", name="Clear filters").click()
-    expect(cards).to_have_count(4)
+    expect(cards).to_have_count(6)
     expect(filters.get_by_label("Assignee")).to_have_value("")
 
 
@@ -158,6 +163,17 @@ def test_the_keyboard_shortcuts(new_page: Any, api: httpx.Client, firelane: Fire
     page.keyboard.press("j")
     expect(cards.nth(1)).to_be_focused()
     page.keyboard.press("k")
+    expect(cards.nth(0)).to_be_focused()
+    # Shift + ↓ / ↑ move the focused card within its column (and it keeps the focus).
+    with page.expect_response(_moved) as answer:
+        page.keyboard.press("Shift+ArrowDown")
+    assert answer.value.status == 200
+    expect(cards.nth(1)).to_have_attribute("data-card-id", str(first["id"]))
+    expect(cards.nth(1)).to_be_focused()
+    with page.expect_response(_moved) as answer:
+        page.keyboard.press("Shift+ArrowUp")
+    assert answer.value.status == 200
+    expect(cards.nth(0)).to_have_attribute("data-card-id", str(first["id"]))
     expect(cards.nth(0)).to_be_focused()
     page.keyboard.press("?")
     help = page.get_by_role("dialog", name="Keyboard shortcuts")

@@ -202,3 +202,20 @@ def test_an_archived_card_leaves_the_board(
     expect(triage.get_by_label("0 cards", exact=True)).to_be_visible()
     watcher.reload()
     expect(watcher.get_by_role("region", name="Triage", exact=True)).to_contain_text("Nothing here")
+
+
+def test_a_long_checklist_does_not_stretch_the_form(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api)
+    body = {"title": "Audit the hosts", "checklist": [f"host {n:02d}" for n in range(60)]}
+    card = api.post(f"/api/v1/boards/{board['id']}/cards", json=body).json()
+    page = new_page()
+    page.goto(f"{firelane.url}/cards/{card['id']}")
+    checklist = page.get_by_role("region", name="Checklist")
+    expect(checklist.get_by_role("checkbox")).to_have_count(60)
+    title = page.get_by_label("Title", exact=True).bounding_box()
+    save = page.get_by_role("button", name="Save").bounding_box()
+    assert title["height"] < 50 and save["height"] < 50, (title, save)
+    # The form's fields sit together, above the long checklist's end.
+    assert save["y"] < checklist.bounding_box()["y"] + checklist.bounding_box()["height"] / 2

@@ -33,7 +33,7 @@ function sample(created) {
 function Created({ created }) {
   return html`<section class="card-panel secret" aria-labelledby="created-h">
     <h2 id="created-h">“${created.name}” is ready: copy its token now</h2>
-    <p>The token is shown only this once (it is stored hashed). Rotating makes a new one.</p>
+    <p>The token is shown only this once (it is stored hashed). Lost it? <code>POST /api/v1/integrations/${created.id}/rotate-token</code> makes a new one (and retires this one).</p>
     <dl class="facts-list"><dt>Ingest URL</dt><dd><code>${created.ingest_url}</code></dd><dt>Token</dt><dd><code>${created.token}</code></dd></dl>
     <h3>Alertmanager</h3>
     <pre>${alertmanagerSnippet(created)}</pre>

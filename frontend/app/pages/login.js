@@ -5,8 +5,15 @@ import { request, ApiError } from "../api.js";
 
 function nextPath() {
   const next = new URLSearchParams(location.search).get("next") || "/";
-  // Only a path of this site: never an address elsewhere.
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  // Only a path of this site: never an address elsewhere (browsers read "/\\host" and
+  // "//host" as another host, so the URL is resolved and its origin compared).
+  if (!next.startsWith("/")) return "/";
+  try {
+    const url = new URL(next, location.origin);
+    return url.origin === location.origin ? url.pathname + url.search + url.hash : "/";
+  } catch {
+    return "/";
+  }
 }
 
 export function LoginPage() {

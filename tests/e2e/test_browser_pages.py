@@ -9,6 +9,7 @@ import json
 import re
 import uuid
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -226,3 +227,32 @@ def test_an_address_of_nothing_says_so(new_page: Any, firelane: Firelane) -> Non
         page.goto(f"{firelane.url}{path}")
         expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
         expect(page.get_by_role("link", name=re.compile("boards", re.I)).last).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    "elsewhere", ["//evil.example/x", "/\\evil.example/x", "https://evil.example"]
+)
+def test_a_login_never_leads_to_another_site(
+    elsewhere: str, chromium: Any, firelane: Firelane
+) -> None:
+    context = chromium.new_context()
+    context.set_default_timeout(10_000)
+    elsewhere_asked: list[str] = []
+
+    def route(request_route: Any) -> None:
+        if urlsplit(request_route.request.url).hostname == "evil.example":
+            elsewhere_asked.append(request_route.request.url)
+            request_route.abort()
+        else:
+            request_route.continue_()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.goto(f"{firelane.url}/login?next={quote(elsewhere)}")
+    page.get_by_label("Name").fill("bob")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Boards", level=1)).to_be_visible()
+    assert page.url == f"{firelane.url}/"
+    assert elsewhere_asked == []
+    context.close()

@@ -256,3 +256,27 @@ def test_a_login_never_leads_to_another_site(
     assert page.url == f"{firelane.url}/"
     assert elsewhere_asked == []
     context.close()
+
+
+def test_an_integrations_token_is_rotated_after_a_second_click(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board = _board(api, "o")
+    name = f"rotated-{board['slug']}"
+    body = {"name": name, "kind": "generic", "board_id": board["id"]}
+    made = api.post("/api/v1/integrations", json=body).json()
+    page = new_page()
+    page.goto(f"{firelane.url}/integrations")
+    row = page.get_by_role("row").filter(has_text=name)
+    row.get_by_role("button", name=f"Rotate the token of {name}").click()
+    row.get_by_role("button", name="Keep it").click()  # the first click only asks
+    row.get_by_role("button", name=f"Rotate the token of {name}").click()
+    row.get_by_role("button", name="Rotate: the old token stops working").click()
+    created = page.get_by_role("region", name=re.compile(f"^“{name}” is ready"))
+    token = created.get_by_role("definition").nth(1).inner_text()
+    assert token != made["token"]
+    url = made["ingest_url"].replace("http://127.0.0.1:8000", firelane.url)
+    alert = {"title": "Rotated", "key": "rotated"}
+    for bearer, status in ((made["token"], 401), (token, 202)):
+        sent = httpx.post(url, headers={"Authorization": f"Bearer {bearer}"}, json=alert)
+        assert sent.status_code == status, sent.text

@@ -62,13 +62,11 @@ def _column_of(api: httpx.Client, card_id: int) -> int:
     return column_id
 
 
-def test_pages_send_a_stranger_to_login(chromium: Any, firelane: Firelane) -> None:
-    context = chromium.new_context()
-    page = context.new_page()
+def test_pages_send_a_stranger_to_login(new_page: Any, firelane: Firelane) -> None:
+    page = new_page(None)
     page.goto(f"{firelane.url}/boards/anything")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     assert "/login?next=" in page.url
-    context.close()
 
 
 def test_add_a_card_drag_it_and_it_stays_after_a_reload(

@@ -364,16 +364,14 @@ def _spoken(page: Any) -> list[tuple[str, str]]:
 
 
 def test_the_names_a_screen_reader_gets_are_the_issues_words(
-    chromium: Any, new_page: Any, api: httpx.Client, firelane: Firelane
+    new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    context = chromium.new_context()
-    login = context.new_page()
+    login = new_page(None)
     login.goto(f"{firelane.url}/login")
     expect(login.get_by_role("button", name="Log in")).to_be_visible()
     spoken = _spoken(login)
     for node in (("textbox", "Name"), ("textbox", "Password"), ("button", "Log in")):
         assert node in spoken, spoken
-    context.close()
     board = _board(api)
     _card(api, board, "Rotate the API keys")
     page = new_page()

@@ -37,12 +37,10 @@ def _board(api: httpx.Client, prefix: str) -> dict[str, Any]:
 
 
 def test_a_login_leads_back_and_the_boards_list_opens_a_board(
-    chromium: Any, api: httpx.Client, firelane: Firelane
+    new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
     board = _board(api, "p")
-    context = chromium.new_context()
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+    page = new_page(None)
     page.goto(f"{firelane.url}/schedules")
     page.get_by_label("Name").fill("bob")
     page.get_by_label("Password").fill("not the password")
@@ -57,7 +55,6 @@ def test_a_login_leads_back_and_the_boards_list_opens_a_board(
     page.get_by_role("link", name=board["name"]).click()
     expect(page.get_by_role("heading", name=board["name"], level=1)).to_be_visible()
     expect(page.get_by_role("region", name="Triage", exact=True)).to_be_visible()
-    context.close()
 
 
 @pytest.mark.parametrize("kind", ["alertmanager", "grafana", "pagerduty", "generic"])
@@ -233,10 +230,9 @@ def test_an_address_of_nothing_says_so(new_page: Any, firelane: Firelane) -> Non
     "elsewhere", ["//evil.example/x", "/\\evil.example/x", "https://evil.example"]
 )
 def test_a_login_never_leads_to_another_site(
-    elsewhere: str, chromium: Any, firelane: Firelane
+    elsewhere: str, new_page: Any, firelane: Firelane
 ) -> None:
-    context = chromium.new_context()
-    context.set_default_timeout(10_000)
+    page = new_page(None)
     elsewhere_asked: list[str] = []
 
     def route(request_route: Any) -> None:
@@ -246,8 +242,7 @@ def test_a_login_never_leads_to_another_site(
         else:
             request_route.continue_()
 
-    context.route("**/*", route)
-    page = context.new_page()
+    page.context.route("**/*", route)
     page.goto(f"{firelane.url}/login?next={quote(elsewhere)}")
     page.get_by_label("Name").fill("bob")
     page.get_by_label("Password").fill(PASSWORD)
@@ -255,7 +250,6 @@ def test_a_login_never_leads_to_another_site(
     expect(page.get_by_role("heading", name="Boards", level=1)).to_be_visible()
     assert page.url == f"{firelane.url}/"
     assert elsewhere_asked == []
-    context.close()
 
 
 def test_an_integrations_token_is_rotated_after_a_second_click(

@@ -9,7 +9,8 @@ function draft(form) {
   const data = new FormData(form);
   return {
     name: data.get("name"), board_id: Number(data.get("board_id")), column_id: numberOrNull(data.get("column_id")),
-    cron: data.get("cron") || null, timezone: data.get("timezone") || null, title: data.get("title"),
+    cron: data.get("cron") || null, interval_minutes: numberOrNull(data.get("interval_minutes")),
+    timezone: data.get("timezone") || null, title: data.get("title"),
     lead_minutes: Number(data.get("lead_minutes") || 0),
   };
 }
@@ -27,9 +28,11 @@ export function SchedulesPage() {
   async function preview(event) {
     const form = event.currentTarget.form;
     // An edit is previewed as the schedule it would become (its board stays its own).
-    const body = editing
-      ? { ...draft(form), board_id: editing.board_id, column_id: editing.column_id }
-      : draft(form);
+    const body = draft(form);
+    if (editing) {
+      Object.assign(body, { board_id: editing.board_id, column_id: editing.column_id });
+      if (body.cron) body.interval_minutes = null; // as saving does: a cron wins
+    }
     try { setRuns((await post("/schedules/preview?count=5", body)).runs); }
     catch (e) { setRuns(null); tell("error", e.message); }
   }
@@ -39,8 +42,10 @@ export function SchedulesPage() {
     try {
       const body = draft(form);
       if (editing) {
-        const { name, cron, timezone, title, lead_minutes } = body;
-        await patch(`/schedules/${editing.id}`, { name, cron, title, lead_minutes, ...(timezone ? { timezone } : {}) });
+        const { name, cron, interval_minutes, timezone, title, lead_minutes } = body;
+        // One timing is sent: setting one clears the other (a cron wins if both are filled).
+        const timing = cron || interval_minutes === null ? { cron } : { interval_minutes };
+        await patch(`/schedules/${editing.id}`, { name, ...timing, title, lead_minutes, ...(timezone ? { timezone } : {}) });
       } else await post("/schedules", body);
       tell("info", editing ? "Schedule saved." : "Schedule created.");
       setEditing(null);
@@ -66,7 +71,8 @@ export function SchedulesPage() {
     <form class="stack-form" key=${editing?.id || "new"} onSubmit=${save} aria-label=${editing ? "Edit schedule" : "New schedule"}>
       <label>Name <input name="name" required defaultValue=${editing?.name || ""} /></label>
       ${editing ? null : html`<${BoardColumnFields} boards=${boards} />`}
-      <label>Cron <input name="cron" required placeholder="0 10 * * tue#2" defaultValue=${editing?.cron || ""} /></label>
+      <label>Cron <input name="cron" placeholder="0 10 * * tue#2" defaultValue=${editing?.cron || ""} /></label>
+      <label>Or every (minutes) <input name="interval_minutes" type="number" min="5" placeholder="240" defaultValue=${editing?.interval_minutes ?? ""} /></label>
       <label>Timezone <input name="timezone" placeholder="Europe/Berlin" defaultValue=${editing?.timezone || ""} /></label>
       <label>Card title <input name="title" required placeholder="Patch hosts {date}" defaultValue=${editing?.title || ""} /></label>
       <label>Lead (minutes before) <input name="lead_minutes" type="number" min="0" defaultValue=${editing?.lead_minutes ?? 0} /></label>

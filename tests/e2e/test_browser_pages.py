@@ -274,3 +274,33 @@ def test_an_integrations_token_is_rotated_after_a_second_click(
     for bearer, status in ((made["token"], 401), (token, 202)):
         sent = httpx.post(url, headers={"Authorization": f"Bearer {bearer}"}, json=alert)
         assert sent.status_code == status, sent.text
+
+
+def test_a_schedule_by_interval(new_page: Any, api: httpx.Client, firelane: Firelane) -> None:
+    board = _board(api, "v")
+    name = f"Rotate logs {board['slug']}"
+    page = new_page()
+    page.goto(f"{firelane.url}/schedules")
+    form = page.get_by_role("form", name="New schedule")
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("Board").select_option(str(board["id"]))
+    form.get_by_label("Card title").fill("Rotate the logs")
+    form.get_by_role("button", name="Create schedule").click()  # no timing: the server says
+    expect(page.get_by_role("alert")).to_contain_text("interval_minutes")
+    form.get_by_label("Or every (minutes)").fill("90")
+    form.get_by_role("button", name="Preview next runs").click()
+    runs = page.get_by_role("list").filter(has_text="Rotate the logs").get_by_role("listitem")
+    expect(runs).to_have_count(5)
+    form.get_by_role("button", name="Create schedule").click()
+    row = page.get_by_role("row").filter(has_text=name)
+    expect(row).to_contain_text("every 90 min")
+    row.get_by_role("button", name=f"Edit {name}").click()
+    edit = page.get_by_role("form", name="Edit schedule")
+    expect(edit.get_by_label("Or every (minutes)")).to_have_value("90")
+    edit.get_by_label("Cron").fill("0 4 * * *")  # a cron replaces the interval
+    edit.get_by_role("button", name="Preview next runs").click()
+    expect(runs.first).to_contain_text("T04:00:00")
+    edit.get_by_role("button", name="Save").click()
+    expect(row).to_contain_text("0 4 * * *")
+    saved = next(s for s in api.get("/api/v1/schedules").json()["items"] if s["name"] == name)
+    assert saved["cron"] == "0 4 * * *" and saved["interval_minutes"] is None

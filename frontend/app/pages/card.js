@@ -49,6 +49,15 @@ function Timeline({ events }) {
   </li>`)}</ol>`;
 }
 
+// "recurrence of: <the card before>" and, the other way, "recurrence of this card: <the next>".
+function LinkedCards({ linked }) {
+  if (!linked.length) return null;
+  return html`<section aria-labelledby="links-h"><h2 id="links-h">Linked cards</h2><ul class="linked">
+    ${linked.map((l) => html`<li key=${`${l.direction}-${l.kind}-${l.card_id}`}>${l.kind.replace(/_/g, " ")}${l.direction === "in" ? " this card" : ""}:
+      <a href=${`/cards/${l.card_id}`}>${l.title} (#${l.card_id})</a> <span class=${`chip kind kind-${l.card_kind}`}>${l.card_kind}</span>${l.status !== "open" ? html` <small class="muted">${l.status}</small>` : null}</li>`)}
+  </ul></section>`;
+}
+
 function AlertDetails({ card, alerts }) {
   const alert = card.alert;
   if (!alert) return null;
@@ -74,6 +83,7 @@ export function CardPage({ cardId }) {
   const [events, setEvents] = useState([]);
   const [comments, setComments] = useState([]);
   const [alerts, setAlerts] = useState([]);
+  const [linked, setLinked] = useState([]); // cards linked either way (GET /cards/{id}/links)
   const [board, setBoard] = useState(null); // the card's board and its columns
   const [changedBy, setChangedBy] = useState(null);
   const [preview, setPreview] = useState(false);
@@ -84,9 +94,12 @@ export function CardPage({ cardId }) {
   cardRef.current = card;
 
   async function loadSide(current) {
-    const [ev, co] = await Promise.all([all(`/cards/${cardId}/events`), all(`/cards/${cardId}/comments`)]);
+    const [ev, co, li] = await Promise.all([
+      all(`/cards/${cardId}/events`), all(`/cards/${cardId}/comments`), get(`/cards/${cardId}/links`),
+    ]);
     setEvents(ev);
     setComments(co);
+    setLinked(li);
     if (current.alert) get(`/cards/${cardId}/alerts`).then((page) => setAlerts(page.items || [])).catch(() => {});
   }
 
@@ -236,7 +249,7 @@ export function CardPage({ cardId }) {
             <label>New item <input name="item" required maxlength="500" /></label><button type="submit">Add</button>
           </form>
         </section>
-        ${card.links.length ? html`<section aria-labelledby="links-h"><h2 id="links-h">Linked cards</h2><ul>${card.links.map((l) => html`<li>${l.kind.replace(/_/g, " ")}: <a href=${`/cards/${l.target_card_id}`}>card #${l.target_card_id}</a></li>`)}</ul></section>` : null}
+        <${LinkedCards} linked=${linked} />
         <${AlertDetails} card=${card} alerts=${alerts} />
       </aside>
     </div>

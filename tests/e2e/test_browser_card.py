@@ -156,10 +156,17 @@ def test_a_fires_alert_and_a_chores_recurrence(
     second = api.post(f"/api/v1/schedules/{schedule['id']}/run").json()["card_id"]
     page.goto(f"{firelane.url}/cards/{second}")
     linked = page.get_by_role("region", name="Linked cards")
-    expect(linked).to_contain_text("recurrence of")
-    linked.get_by_role("link", name=f"card #{first}").click()
+    earlier = linked.get_by_role("listitem").filter(has_text="recurrence of:")
+    expect(earlier).to_contain_text("maintenance")
+    earlier.get_by_role("link", name=f"Rotate the logs (#{first})").click()
     expect(page).to_have_url(f"{firelane.url}/cards/{first}")
     expect(page.get_by_role("heading", name="Rotate the logs", level=1)).to_be_visible()
+    # ... and back: the first occurrence knows its next one.
+    later = page.get_by_role("region", name="Linked cards").get_by_role("listitem")
+    expect(later).to_have_count(1)
+    expect(later).to_contain_text("recurrence of this card:")
+    later.get_by_role("link", name=f"Rotate the logs (#{second})").click()
+    expect(page).to_have_url(f"{firelane.url}/cards/{second}")
 
 
 def test_the_due_time_is_the_persons_local_time(

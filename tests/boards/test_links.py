@@ -45,9 +45,8 @@ def test_a_chores_recurrences_link_both_ways(
             "status": "open",
         },
     ]
-    assert [row["direction"] for row in viewer.get(f"/api/v1/cards/{first}/links").json()] == [
-        "in"
-    ]
+    back = viewer.get(f"/api/v1/cards/{first}/links").json()
+    assert [(row["direction"], row["card_id"]) for row in back] == [("in", second)]
 
 
 def test_a_card_without_links_has_none(admin: TestClient, board: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 // /automation: rules, webhooks, and the delivery log with redeliver.
 import { useEffect, useState } from "preact/hooks";
 import { html, when } from "../html.js";
-import { all, get, me, post, query } from "../api.js";
+import { all, del, get, me, patch, post, query } from "../api.js";
 import { tell } from "../state.js";
 
 export function AutomationPage() {
@@ -19,6 +19,12 @@ export function AutomationPage() {
   useEffect(() => { loadDeliveries(); }, [status]);
   async function redeliver(d) {
     try { await post(`/deliveries/${d.id}/redeliver`); tell("info", `Delivery ${d.id} queued again.`); loadDeliveries(); }
+    catch (e) { tell("error", e.message); }
+  }
+  const [removing, setRemoving] = useState(null); // a webhook whose removal is being confirmed
+  async function changeHook(promise, said) {
+    setRemoving(null);
+    try { await promise; tell("info", said); setHooks(await all("/webhooks")); loadDeliveries(); }
     catch (e) { tell("error", e.message); }
   }
   async function createHook(event) {
@@ -41,8 +47,13 @@ export function AutomationPage() {
     <section aria-labelledby="hooks-h"><h2 id="hooks-h">Webhooks</h2>
       ${secret ? html`<p class="notice notice-info" role="status">Signing secret for ${secret.url} (shown once): <code>${secret.secret}</code></p>` : null}
       ${hooks && !hooks.length ? html`<p class="empty">No webhooks: nothing is sent out.</p>` : null}
-      ${hooks?.length ? html`<table><thead><tr><th>URL</th><th>Events</th><th>Active</th></tr></thead><tbody>
-        ${hooks.map((h) => html`<tr key=${h.id}><td><code>${h.url}</code></td><td>${(h.events || []).join(", ")}</td><td>${h.is_active === false ? "no" : "yes"}</td></tr>`)}</tbody></table>` : null}
+      ${hooks?.length ? html`<table><thead><tr><th>URL</th><th>Events</th><th>Active</th>${admin ? html`<th></th>` : null}</tr></thead><tbody>
+        ${hooks.map((h) => html`<tr key=${h.id}><td><code>${h.url}</code></td><td>${(h.events || []).join(", ")}</td><td>${h.is_active === false ? "no" : "yes"}</td>
+          ${admin ? html`<td class="row-actions">
+            <button type="button" class="quiet" onClick=${() => changeHook(patch(`/webhooks/${h.id}`, { is_active: !h.is_active }), `${h.url}: ${h.is_active ? "paused" : "active again"}.`)}>${h.is_active ? "Pause" : "Resume"}</button>
+            ${removing === h.id
+              ? html`<button type="button" class="danger" onClick=${() => changeHook(del(`/webhooks/${h.id}`), `${h.url}: removed.`)}>Remove, with its delivery log</button> <button type="button" class="quiet" onClick=${() => setRemoving(null)}>Keep it</button>`
+              : html`<button type="button" class="quiet" aria-label=${`Remove ${h.url}`} onClick=${() => setRemoving(h.id)}>Remove</button>`}</td>` : null}</tr>`)}</tbody></table>` : null}
       ${admin ? html`<form class="inline-form" onSubmit=${createHook} aria-label="New webhook">
         <label>URL <input name="url" type="url" required placeholder="https://ci.example.com/firelane" /></label>
         <label>Events <input name="events" placeholder="alert.fired, card.done (empty: all)" /></label>

@@ -197,9 +197,13 @@ def test_rules_webhooks_and_a_delivery_redelivered(
     card = api.post(f"/api/v1/boards/{board['id']}/cards", json={"title": "Tell CI"}).json()
     worker = firelane.start("worker")  # this server sends nothing itself (--no-scheduler)
     try:
-        until("the webhook to be called", lambda: receiver.requests)
-        deliveries = api.get("/api/v1/deliveries", params={"status": "delivered"}).json()
-        delivered = next(d for d in deliveries["items"] if d["card_id"] == card["id"])
+
+        def delivered_one() -> Any:
+            listed = api.get("/api/v1/deliveries", params={"status": "delivered"}).json()
+            return next((d for d in listed["items"] if d["card_id"] == card["id"]), None)
+
+        # The receiver may answer before the delivery loop has written "delivered".
+        delivered = until("the delivery to be logged as delivered", delivered_one)
         page.get_by_label("Status").select_option("delivered")
         row = page.get_by_role("row").filter(has=page.get_by_role("button", name="Redeliver"))
         expect(row.first).to_contain_text("card.created")
@@ -211,6 +215,15 @@ def test_rules_webhooks_and_a_delivery_redelivered(
             "the redelivery to be logged",
             lambda: api.get(f"/api/v1/deliveries/{delivered['id']}").json()["attempts"] == 2,
         )
+        hook_row = page.get_by_role("row").filter(has_text=receiver.url)
+        hook_row.get_by_role("button", name="Pause").click()
+        expect(hook_row.get_by_role("button", name="Resume")).to_be_visible()
+        expect(hook_row.get_by_role("cell", name="no", exact=True)).to_be_visible()
+        hook_row.get_by_role("button", name=f"Remove {receiver.url}").click()
+        hook_row.get_by_role("button", name="Remove, with its delivery log").click()
+        expect(hook_row).to_have_count(0)
+        expect(page.get_by_text("No deliveries with status delivered.")).to_be_visible()
+        assert api.get("/api/v1/webhooks").json()["items"] == []
     finally:
         firelane.stop(worker)
 

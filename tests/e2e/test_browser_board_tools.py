@@ -340,7 +340,9 @@ def test_a_drag_survives_the_board_changing_under_it(
     page.clock.fast_forward(31_000)  # the board's clock ticks; two heartbeats "missed"
     expect(_column(page, "Triage").get_by_role("article", name="Arrived meanwhile")).to_be_visible()
     page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 24, steps=3)
-    page.mouse.up()
+    with page.expect_response(_moved) as answer:
+        page.mouse.up()
+    assert answer.value.status == 200
     progress = _column(page, "In progress")
     expect(progress.get_by_role("article", name="Dragged through a storm")).to_be_visible()
     triage = _column(page, "Triage")

@@ -167,6 +167,7 @@ def test_an_admin_makes_a_board_and_a_member_gets_no_admin_forms(
         ("/integrations", "New integration"),
         ("/schedules", "New schedule"),
         ("/automation", "New webhook"),
+        ("/automation", "New rule"),
     ):
         member.goto(f"{firelane.url}{path}")
         expect(member.get_by_role("heading", level=1)).to_be_visible()
@@ -317,3 +318,40 @@ def test_a_schedule_by_interval(new_page: Any, api: httpx.Client, firelane: Fire
     expect(row).to_contain_text("0 4 * * *")
     saved = next(s for s in api.get("/api/v1/schedules").json()["items"] if s["name"] == name)
     assert saved["cron"] == "0 4 * * *" and saved["interval_minutes"] is None
+
+
+def test_a_rule_made_paused_and_removed_on_the_automation_page(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    board, other = _board(api, "u"), _board(api, "w")
+    name = f"Triage fires {board['slug']}"
+    page = new_page()
+    page.goto(f"{firelane.url}/automation")
+    form = page.get_by_role("form", name="New rule")
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("When").select_option("card.created")
+    form.get_by_label("On board").select_option(str(board["id"]))
+    form.get_by_label("Kind of card").select_option("fire")
+    form.get_by_label("Do", exact=True).select_option("set_priority")
+    form.get_by_label("Value").select_option("urgent")
+    form.get_by_role("button", name="Make rule").click()
+    row = page.get_by_role("row").filter(has_text=name)
+    expect(row).to_contain_text("set_priority")
+
+    def priority(target: dict[str, Any], kind: str) -> str:
+        body = {"title": f"a {kind}", "kind": kind}
+        made = api.post(f"/api/v1/boards/{target['id']}/cards", json=body)
+        assert made.status_code == 201, made.text
+        value: str = api.get(f"/api/v1/cards/{made.json()['id']}").json()["priority"]
+        return value
+
+    assert priority(board, "fire") == "urgent"
+    assert priority(board, "project") == "medium"  # another kind
+    assert priority(other, "fire") == "medium"  # another board
+    row.get_by_role("button", name="Pause").click()
+    expect(row.get_by_role("button", name="Resume")).to_be_visible()
+    assert priority(board, "fire") == "medium"
+    row.get_by_role("button", name=f"Remove {name}").click()
+    row.get_by_role("button", name="Remove the rule").click()
+    expect(row).to_have_count(0)
+    assert name not in [r["name"] for r in api.get("/api/v1/rules").json()["items"]]

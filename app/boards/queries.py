@@ -10,8 +10,23 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.models import User
-from app.boards.models import AutomationTarget, Board, Card, CardKind, CardLabel, CardStatus
-from app.boards.schemas import BoardDetail, BoardPublic, CardPublic, ColumnDetail, ColumnPublic
+from app.boards.models import (
+    AutomationTarget,
+    Board,
+    Card,
+    CardKind,
+    CardLabel,
+    CardLink,
+    CardStatus,
+)
+from app.boards.schemas import (
+    BoardDetail,
+    BoardPublic,
+    CardLinked,
+    CardPublic,
+    ColumnDetail,
+    ColumnPublic,
+)
 from app.boards.service import list_columns
 from app.core.db import pk
 from app.core.pagination import decode_cursor, encode_cursor, split_page
@@ -168,3 +183,31 @@ def board_detail(
             )
         )
     return BoardDetail(**BoardPublic.model_validate(board).model_dump(), columns=columns)
+
+
+def card_links(session: Session, *, card: Card, limit: int = 200) -> list[CardLinked]:
+    """The cards ``card`` links to, then the cards that link to it, oldest link first."""
+    found: list[CardLinked] = []
+    for direction, mine, other in (
+        ("out", CardLink.card_id, CardLink.target_card_id),
+        ("in", CardLink.target_card_id, CardLink.card_id),
+    ):
+        rows = session.exec(
+            select(CardLink, Card)
+            .join(Card, col(Card.id) == other)
+            .where(mine == pk(card))
+            .order_by(col(CardLink.id))
+            .limit(limit)
+        )
+        found.extend(
+            CardLinked(
+                direction=direction,
+                kind=link.kind,
+                card_id=pk(linked),
+                title=linked.title,
+                card_kind=linked.kind,
+                status=linked.status,
+            )
+            for link, linked in rows
+        )
+    return found

@@ -19,6 +19,7 @@ from app.boards.schemas import (
     BoardUpdate,
     CardCreate,
     CardEventPublic,
+    CardLinked,
     CardMove,
     CardPublic,
     CardUpdate,
@@ -234,6 +235,12 @@ def list_card_events(
     """List what happened to a card, oldest first."""
     rows, next_cursor = activity.list_events(session, card=card, limit=limit, cursor=cursor)
     return Page(items=[CardEventPublic.model_validate(e) for e in rows], next_cursor=next_cursor)
+
+
+@router.get("/cards/{card_id:int}/links", response_model=list[CardLinked])
+def list_card_links(card: CardDep, session: SessionDep) -> list[CardLinked]:
+    """List the cards linked to a card either way (recurrences, automations), with titles."""
+    return queries.card_links(session, card=card)
 
 
 @router.get("/cards/{card_id:int}/comments", response_model=Page[CommentPublic])

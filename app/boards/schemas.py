@@ -141,6 +141,19 @@ class CardLinkPublic(BaseModel):
     kind: str
 
 
+class CardLinked(BaseModel):
+    """A card linked to this one, either way, with what a list of them shows."""
+
+    direction: Literal["out", "in"] = Field(
+        description='"out": this card links to it; "in": it links to this card.'
+    )
+    kind: str = Field(description='The link\'s kind, e.g. "recurrence_of" or "automates".')
+    card_id: int
+    title: str
+    card_kind: CardKind
+    status: CardStatus
+
+
 class CardCreate(StrictModel):
     title: Title
     description: Description = ""

@@ -58,6 +58,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/cards/{card_id}/events"): ANY,
     ("GET", "/api/v1/cards/{card_id}/comments"): ANY,
     ("POST", "/api/v1/cards/{card_id}/comments"): MEMBER,
+    ("GET", "/api/v1/cards/{card_id}/links"): ANY,
     ("POST", "/api/v1/cards/{card_id}/checklist"): MEMBER,
     ("PATCH", "/api/v1/cards/{card_id}/checklist/{item_id}"): MEMBER,
     ("DELETE", "/api/v1/cards/{card_id}/checklist/{item_id}"): MEMBER,

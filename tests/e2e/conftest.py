@@ -59,7 +59,12 @@ def chromium() -> Iterator[Any]:
 def served_board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firelane]:
     """``firelane serve --ingest-writer`` over SQLite, with an admin who has a password (the
     browser tests': a module's tests share it)."""
-    server = Firelane(tmp_path_factory.mktemp("browser"), FIRELANE_STREAM_HEARTBEAT_SECONDS="2")
+    yield from serve_board(tmp_path_factory.mktemp("browser"))
+
+
+def serve_board(tmp_path: Path, **env: str) -> Iterator[Firelane]:
+    """The browser tests' server (``served_board``), with more settings in ``env``."""
+    server = Firelane(tmp_path, FIRELANE_STREAM_HEARTBEAT_SECONDS="2", **env)
     try:
         server.serve("--ingest-writer", "--no-scheduler", "--no-access-log")
         with server.admin_client() as api:
@@ -84,16 +89,19 @@ def api(firelane: Firelane) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def new_page(chromium: Any, firelane: Firelane, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Open pages in fresh browser contexts (one person each); screenshots if the test fails."""
+    """Open pages in fresh browser contexts (one person each, logged in unless ``user`` is
+    None); screenshots if the test fails."""
     contexts: list[Any] = []
     dialogs: list[str] = []
 
-    def make(user: str = "alice") -> Any:
-        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    def make(user: str | None = "alice", **options: Any) -> Any:
+        context = chromium.new_context(viewport={"width": 1400, "height": 900}, **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        if user is None:
+            return page
         page.goto(f"{firelane.url}/login")
         page.get_by_label("Name").fill(user)
         page.get_by_label("Password").fill(PASSWORD)

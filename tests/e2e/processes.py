@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +123,15 @@ class Firelane:
         for process in self.running:
             if process.poll() is None:
                 self.stop(process)
+
+
+def sse_events(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A server-sent event stream's (event, data) pairs; heartbeats (comments) are skipped.
+    The client's read timeout bounds each wait."""
+    event = "message"
+    for line in lines:
+        if line.startswith("event:"):
+            event = line.removeprefix("event:").strip()
+        elif line.startswith("data:"):
+            yield event, json.loads(line.removeprefix("data:"))
+            event = "message"

@@ -4,6 +4,7 @@ edit conflicts. Elements are found as a screen reader finds them: by role and na
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -61,13 +62,11 @@ def _column_of(api: httpx.Client, card_id: int) -> int:
     return column_id
 
 
-def test_pages_send_a_stranger_to_login(chromium: Any, firelane: Firelane) -> None:
-    context = chromium.new_context()
-    page = context.new_page()
+def test_pages_send_a_stranger_to_login(new_page: Any, firelane: Firelane) -> None:
+    page = new_page(None)
     page.goto(f"{firelane.url}/boards/anything")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     assert "/login?next=" in page.url
-    context.close()
 
 
 def test_add_a_card_drag_it_and_it_stays_after_a_reload(
@@ -165,6 +164,8 @@ def test_a_hard_wip_limit_refuses_the_move_with_the_servers_words(
     waiting = _card(api, board, "Wants review")
     page = new_page()
     _open(page, firelane, board)
+    full = _column(page, "Review").get_by_label("1 of 1 (hard limit)", exact=True)
+    expect(full).to_have_class(re.compile(r"\bfull\b"))
     page.get_by_role("button", name="Move Wants review").click()
     page.get_by_role("menuitem", name="To Review").click()
     expect(page.get_by_role("alert")).to_contain_text("Wants review")

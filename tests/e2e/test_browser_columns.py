@@ -86,6 +86,17 @@ def test_a_move_of_a_card_someone_changed_is_refused_and_put_back(
     expect(tile).to_contain_text("urgent")
     expect(_column(page, "In progress").get_by_role("article")).to_have_count(0)
     assert api.get(f"/api/v1/cards/{card['id']}").json()["column_id"] == board["column"]["Triage"]
+    # Resolved: the card shown is the current one, so the same move now goes through.
+    page.get_by_role("button", name="Move Rotate the backup keys").click()
+    page.get_by_role("menuitem", name="To In progress").click()
+    moved = _column(page, "In progress").get_by_role("article").filter(has_text="Rotate the backup")
+    expect(moved).to_be_visible()
+    expect(moved).to_contain_text("urgent")
+    expect(page.locator("[aria-live=polite]")).to_have_text(
+        "Moved “Rotate the backup keys” to In progress."
+    )
+    now = api.get(f"/api/v1/cards/{card['id']}").json()
+    assert now["column_id"] == board["column"]["In progress"] and now["priority"] == "urgent"
 
 
 def test_a_done_column_shows_its_most_recently_done_cards(

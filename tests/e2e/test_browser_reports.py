@@ -116,3 +116,33 @@ def test_the_report_of_a_real_week(new_page: Any, api: httpx.Client, firelane: F
     assert page.locator("main img").count() == 0
     page.wait_for_timeout(200)
     assert new_page.dialogs == []
+
+
+def test_the_stored_reports_are_listed_and_shown(
+    new_page: Any, api: httpx.Client, firelane: Firelane
+) -> None:
+    slug = f"h-{uuid.uuid4().hex[:8]}"
+    board = api.post("/api/v1/boards", json={"name": f"History {slug}", "slug": slug}).json()
+    assert "id" in board, board
+    weeks = ["2026-W40", "2026-W41"]
+    stored = {}
+    for week in weeks:
+        made = api.post("/api/v1/reports/weekly", json={"week": week, "board": slug})
+        assert made.status_code == 201, made.text
+        stored[week] = made.json()["id"]
+    page = new_page()
+    page.goto(f"{firelane.url}/reports")
+    page.get_by_label("Board").select_option(slug)
+    history = page.get_by_role("table", name="History")
+    rows = history.get_by_role("row")
+    expect(rows).to_have_count(3)  # the header and two weeks, newest first
+    expect(rows.nth(1)).to_contain_text("2026-W41")
+    expect(rows.nth(2)).to_contain_text("2026-W40")
+    expect(rows.nth(1)).to_contain_text(slug)
+    page.get_by_role("button", name=f"Show 2026-W40, {slug}").click()
+    expect(page.get_by_text(f"Week 2026-W40 (UTC), board {slug}.")).to_be_visible()
+    expect(page.get_by_label("Week")).to_have_value("2026-W40")
+    link = page.get_by_role("link", name=f"2026-W40, {slug} as a page")
+    expect(link).to_have_attribute("href", f"/api/v1/reports/{stored['2026-W40']}?format=html")
+    link.click()
+    expect(page.get_by_role("heading", name="Weekly automation-debt report")).to_be_visible()

@@ -22,7 +22,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.e2e.processes import ROOT, Firelane, free_port, until
+from tests.e2e.processes import ROOT, Firelane, free_port, sse_events, until
 from tests.support import need, postgres_database
 
 pytestmark = pytest.mark.e2e
@@ -155,13 +155,21 @@ def test_the_compose_shape_runs(tmp_path: Path, postgres: str) -> None:
                 {"status": "firing", "fingerprint": "f1", "labels": {"alertname": "DiskFull"}}
             ],
         }
-        sent = one.post(
-            f"/api/v1/ingest/{integration['id']}",
-            json=alert,
-            headers={"Authorization": f"Bearer {integration['token']}"},
-        )
-        assert sent.status_code == 202, sent.text
-        (card_id,) = sent.json()["cards"]
+        # ... and live: a board stream open on the other replica hears of its card (the tail
+        # of card_event woken by NOTIFY from another process).
+        with two.stream("GET", f"/api/v1/boards/{board['id']}/stream") as stream:
+            assert stream.headers["x-accel-buffering"] == "no"
+            frames = sse_events(stream.iter_lines())
+            assert next(frames)[0] == "ready"
+            sent = one.post(
+                f"/api/v1/ingest/{integration['id']}",
+                json=alert,
+                headers={"Authorization": f"Bearer {integration['token']}"},
+            )
+            assert sent.status_code == 202, sent.text
+            (card_id,) = sent.json()["cards"]
+            heard = next(data for event, data in frames if event == "card")
+            assert heard["card_id"] == card_id and heard["card"]["id"] == card_id
         seen = two.get("/api/v1/cards", params={"board_id": board["id"], "kind": "fire"})
         assert [card["id"] for card in seen.json()["items"]] == [card_id]
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.alerts.conftest import load
-from tests.e2e.processes import Firelane, until
+from tests.e2e.processes import Firelane, sse_events, until
 from tests.hooks.receiver import Receiver
 
 pytestmark = pytest.mark.e2e
@@ -79,9 +79,21 @@ def test_workers_share_one_writer_and_the_jobs_run_once(
         hook = {"url": receiver.url, "events": ["card.created"]}
         assert client.post("/api/v1/webhooks", json=hook).status_code == 201
         integration = _integration(client)
-        answered = [_send(firelane, integration, payload) for _ in range(6)]
-        assert {response.status_code for response in answered} == {202}
-        (card_id,) = {card for response in answered for card in response.json()["cards"]}
+        # Streams open meanwhile (on either HTTP process) hear of the card the writer made.
+        path = f"/api/v1/boards/{integration['board_id']}/stream"
+        wait = httpx.Timeout(5, read=60)  # a card event, or a heartbeat, within a minute
+        with (
+            client.stream("GET", path, timeout=wait) as one,
+            client.stream("GET", path, timeout=wait) as two,
+        ):
+            streams = [sse_events(stream.iter_lines()) for stream in (one, two)]
+            assert [next(events)[0] for events in streams] == ["ready", "ready"]
+            answered = [_send(firelane, integration, payload) for _ in range(6)]
+            assert {response.status_code for response in answered} == {202}
+            (card_id,) = {card for response in answered for card in response.json()["cards"]}
+            for events in streams:
+                heard = next(data for event, data in events if event == "card")
+                assert heard["card_id"] == card_id
         alert = client.get(f"/api/v1/cards/{card_id}").json()["alert"]
         assert alert["occurrences"] == 6
         # The card made by the writer is delivered by the serving process's delivery loop.

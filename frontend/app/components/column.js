@@ -8,7 +8,7 @@ import { CardTile } from "./card.js";
 
 function Wip({ column }) {
   const { card_count: count, wip_limit: limit, wip_mode: mode } = column;
-  if (!limit) return html`<span class="count" aria-label=${`${count} cards`}>${count}</span>`;
+  if (!limit) return html`<span class="count" aria-label=${`${count} card${count === 1 ? "" : "s"}`}>${count}</span>`;
   const over = count > limit;
   const full = count >= limit && mode === "hard";
   const state = over ? "over" : full ? "full" : "";

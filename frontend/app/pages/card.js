@@ -9,11 +9,17 @@ import { Markdown } from "../components/markdown.js";
 
 const FIELDS = ["title", "description", "kind", "priority", "labels", "assignee", "due_at", "time_spent_minutes", "estimate_minutes", "automates"];
 
+// A datetime-local input holds the person's local time: the stored UTC moment, shifted.
+function localInput(iso) {
+  const moment = new Date(iso);
+  return new Date(moment.getTime() - moment.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
 function toForm(card) {
   return {
     title: card.title, description: card.description, kind: card.kind, priority: card.priority,
     labels: card.labels.join(", "), assignee: card.assignee || "",
-    due_at: card.due_at ? card.due_at.slice(0, 16) : "", time_spent_minutes: String(card.time_spent_minutes),
+    due_at: card.due_at ? localInput(card.due_at) : "", time_spent_minutes: String(card.time_spent_minutes),
     estimate_minutes: card.estimate_minutes == null ? "" : String(card.estimate_minutes),
     automates: Array.isArray(card.automates) ? card.automates.join(", ") : "",
   };
@@ -43,6 +49,15 @@ function Timeline({ events }) {
   </li>`)}</ol>`;
 }
 
+// "recurrence of: <the card before>" and, the other way, "recurrence of this card: <the next>".
+function LinkedCards({ linked }) {
+  if (!linked.length) return null;
+  return html`<section aria-labelledby="links-h"><h2 id="links-h">Linked cards</h2><ul class="linked">
+    ${linked.map((l) => html`<li key=${`${l.direction}-${l.kind}-${l.card_id}`}>${l.kind.replace(/_/g, " ")}${l.direction === "in" ? " this card" : ""}:
+      <a href=${`/cards/${l.card_id}`}>${l.title} (#${l.card_id})</a> <span class=${`chip kind kind-${l.card_kind}`}>${l.card_kind}</span>${l.status !== "open" ? html` <small class="muted">${l.status}</small>` : null}</li>`)}
+  </ul></section>`;
+}
+
 function AlertDetails({ card, alerts }) {
   const alert = card.alert;
   if (!alert) return null;
@@ -68,18 +83,23 @@ export function CardPage({ cardId }) {
   const [events, setEvents] = useState([]);
   const [comments, setComments] = useState([]);
   const [alerts, setAlerts] = useState([]);
+  const [linked, setLinked] = useState([]); // cards linked either way (GET /cards/{id}/links)
   const [board, setBoard] = useState(null); // the card's board and its columns
   const [changedBy, setChangedBy] = useState(null);
   const [preview, setPreview] = useState(false);
+  const [missing, setMissing] = useState(false);
   const formRef = useRef(null);
   formRef.current = form;
   const cardRef = useRef(null);
   cardRef.current = card;
 
   async function loadSide(current) {
-    const [ev, co] = await Promise.all([all(`/cards/${cardId}/events`), all(`/cards/${cardId}/comments`)]);
+    const [ev, co, li] = await Promise.all([
+      all(`/cards/${cardId}/events`), all(`/cards/${cardId}/comments`), get(`/cards/${cardId}/links`),
+    ]);
     setEvents(ev);
     setComments(co);
+    setLinked(li);
     if (current.alert) get(`/cards/${cardId}/alerts`).then((page) => setAlerts(page.items || [])).catch(() => {});
   }
 
@@ -132,7 +152,7 @@ export function CardPage({ cardId }) {
         },
         onResync: () => refresh(null),
       });
-    }).catch((error) => tell("error", error.message));
+    }).catch((error) => (error.status === 404 ? setMissing(true) : tell("error", error.message)));
     return () => stream?.close();
   }, [cardId]);
 
@@ -140,6 +160,7 @@ export function CardPage({ cardId }) {
     if (card) document.title = `${card.title} · Firelane`;
   }, [card?.title]);
 
+  if (missing) return html`<main class="page"><h1>No such card</h1><p>It was deleted, or never was. <a href="/">See the boards</a>.</p></main>`;
   if (!card || !form) return html`<main class="page"><p class="muted">Loading the card…</p></main>`;
 
   async function save(event) {
@@ -171,9 +192,20 @@ export function CardPage({ cardId }) {
   }
 
   const set = (key) => (event) => setForm({ ...form, [key]: event.currentTarget.value });
+  // A checklist change answers the card; it becomes the one shown.
   async function act(promise) {
     try { const next = await promise; if (next?.id) setCard(next); loadSide(next || card); }
     catch (error) { tell("error", error.message); if (error.code === "version_conflict") load(); }
+  }
+  async function comment(event) {
+    event.preventDefault();
+    const input = event.currentTarget.elements.namedItem("body");
+    try {
+      await post(`/cards/${cardId}/comments`, { body: input.value });
+      input.value = "";
+      announce("Comment added.");
+      loadSide(card);
+    } catch (error) { tell("error", error.message); }
   }
   const column = board?.columns.find((c) => c.id === card.column_id);
   const hasEstimate = "estimate_minutes" in card;
@@ -213,17 +245,17 @@ export function CardPage({ cardId }) {
           <ul class="checklist">${card.checklist.map((item) => html`<li key=${item.id}><label><input type="checkbox" checked=${item.done}
             onChange=${(e) => act(patch(`/cards/${cardId}/checklist/${item.id}`, { version: card.version, done: e.currentTarget.checked }))} /> ${item.text}</label>
             <button type="button" class="quiet" aria-label=${`Remove ${item.text}`} onClick=${() => act(del(`/cards/${cardId}/checklist/${item.id}?version=${card.version}`))}>×</button></li>`)}</ul>
-          <form class="inline-form" onSubmit=${(e) => { e.preventDefault(); const input = e.currentTarget.elements.item; act(post(`/cards/${cardId}/checklist`, { version: card.version, text: input.value })); input.value = ""; }}>
+          <form class="inline-form" onSubmit=${(e) => { e.preventDefault(); const input = e.currentTarget.elements.namedItem("item"); /* (elements.item is a method) */ act(post(`/cards/${cardId}/checklist`, { version: card.version, text: input.value })); input.value = ""; }}>
             <label>New item <input name="item" required maxlength="500" /></label><button type="submit">Add</button>
           </form>
         </section>
-        ${card.links.length ? html`<section aria-labelledby="links-h"><h2 id="links-h">Linked cards</h2><ul>${card.links.map((l) => html`<li>${l.kind.replace(/_/g, " ")}: <a href=${`/cards/${l.target_card_id}`}>card #${l.target_card_id}</a></li>`)}</ul></section>` : null}
+        <${LinkedCards} linked=${linked} />
         <${AlertDetails} card=${card} alerts=${alerts} />
       </aside>
     </div>
     <section aria-labelledby="comments-h"><h2 id="comments-h">Comments</h2>
       ${comments.map((c) => html`<article class="comment" key=${c.id}><header><strong>${c.author || "someone"}</strong> <time>${when(c.created_at)}</time></header><${Markdown} text=${c.body} /></article>`)}
-      <form class="comment-form" onSubmit=${(e) => { e.preventDefault(); const input = e.currentTarget.elements.body; act(post(`/cards/${cardId}/comments`, { body: input.value })); input.value = ""; }}>
+      <form class="comment-form" onSubmit=${comment}>
         <label for="f-comment">Comment</label><textarea id="f-comment" name="body" rows="3" required />
         <button type="submit">Comment</button>
       </form>

@@ -1,12 +1,19 @@
 // /login: name, password, "Log in"; then back to where the person was going.
 import { useState } from "preact/hooks";
 import { html } from "../html.js";
-import { post, ApiError } from "../api.js";
+import { request, ApiError } from "../api.js";
 
 function nextPath() {
   const next = new URLSearchParams(location.search).get("next") || "/";
-  // Only a path of this site: never an address elsewhere.
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  // Only a path of this site: never an address elsewhere (browsers read "/\\host" and
+  // "//host" as another host, so the URL is resolved and its origin compared).
+  if (!next.startsWith("/")) return "/";
+  try {
+    const url = new URL(next, location.origin);
+    return url.origin === location.origin ? url.pathname + url.search + url.hash : "/";
+  } catch {
+    return "/";
+  }
 }
 
 export function LoginPage() {
@@ -18,7 +25,9 @@ export function LoginPage() {
     setBusy(true);
     setError("");
     try {
-      await post("/auth/login", { name: form.get("name"), password: form.get("password") });
+      // A refused login is a 401 too: its words are shown here, not a trip to /login.
+      const body = { name: form.get("name"), password: form.get("password") };
+      await request("POST", "/auth/login", body, { allow401: true });
       location.assign(nextPath());
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "The server cannot be reached.");

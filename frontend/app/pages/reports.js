@@ -1,8 +1,9 @@
 // /reports: the weekly automation-debt report (GET /api/v1/reports/weekly): headline
-// figures, what to automate first, and what automation retired.
+// figures, what to automate first, and what automation retired; below it the stored
+// reports (GET /api/v1/reports), newest week first, each shown here or as its HTML page.
 import { useEffect, useState } from "preact/hooks";
-import { html, KINDS } from "../html.js";
-import { get, query } from "../api.js";
+import { html, KINDS, when } from "../html.js";
+import { API, get, query } from "../api.js";
 import { useBoards } from "../components/boardpicker.js";
 
 const fmt = (value, digits = 1) => (value === null || value === undefined ? "—" : Number(value).toLocaleString(undefined, { maximumFractionDigits: digits }));
@@ -56,6 +57,33 @@ function Report({ report }) {
   </div>`;
 }
 
+// The stored reports of the chosen board (or of every board and all boards), a page at a
+// time; "Show" puts a stored week on the page above (the weekly report answers the stored one).
+function History({ board, shown, onShow }) {
+  const [state, setState] = useState({ items: null, cursor: null });
+  const read = (cursor, before) => get(`/reports${query({ board, limit: 20, cursor })}`)
+    .then((page) => setState({ items: [...before, ...page.items], cursor: page.next_cursor }))
+    .catch((error) => setState({ items: before, cursor: null, error }));
+  useEffect(() => { setState({ items: null, cursor: null }); read(null, []); }, [board]);
+  const { items, cursor, error } = state;
+  return html`<section aria-labelledby="history-h">
+    <h2 id="history-h">History</h2>
+    ${error ? html`<p class="error" role="alert">${error.message}</p>` : null}
+    ${items === null ? html`<p class="muted">Loading the stored reports…</p>` : null}
+    ${items && !items.length ? html`<p class="empty">No stored reports yet. The weekly job stores each board's report and the all-boards one every week; an admin can store one now with <code>firelane report</code> or POST /api/v1/reports/weekly.</p>` : null}
+    ${items?.length ? html`<table aria-labelledby="history-h"><thead><tr><th>Week</th><th>Board</th><th>Interruptions</th><th>Toil</th><th>Automation debt</th><th>Top candidate</th><th>Made</th><th></th></tr></thead><tbody>
+      ${items.map((r) => {
+        const current = shown && shown.week === r.week && (shown.board || null) === r.board;
+        return html`<tr key=${r.id} aria-current=${current ? "true" : undefined}><th scope="row">${r.week}</th><td>${r.board || "all boards"}</td>
+          <td>${r.headline.interruptions}</td><td>${pct(r.headline.toil_ratio)}</td><td>${fmt(r.headline.automation_debt_hours_per_year, 0)} h/yr</td>
+          <td>${r.headline.top_candidate || "—"}</td><td><time datetime=${r.made_at}>${when(r.made_at)}</time> <small class="muted">by ${r.made_by}</small></td>
+          <td class="row-actions"><button type="button" class="quiet" aria-label=${`Show ${r.week}, ${r.board || "all boards"}`} onClick=${() => onShow(r)}>Show</button>
+            <a href=${`${API}/reports/${r.id}?format=html`} aria-label=${`${r.week}, ${r.board || "all boards"} as a page`}>Page</a></td></tr>`;
+      })}</tbody></table>` : null}
+    ${cursor ? html`<button type="button" class="quiet" onClick=${() => read(cursor, items)}>Older reports</button>` : null}
+  </section>`;
+}
+
 export function ReportsPage() {
   const boards = useBoards();
   const [week, setWeek] = useState("");
@@ -79,5 +107,6 @@ export function ReportsPage() {
     ${state.loading ? html`<p class="muted">Computing the report…</p>` : null}
     ${state.error ? html`<p class="error" role="alert">${state.error.message}</p>` : null}
     ${state.report ? html`<${Report} report=${state.report} />` : null}
+    <${History} board=${board} shown=${state.report} onShow=${(r) => { setBoard(r.board || ""); setWeek(r.week); }} />
   </main>`;
 }

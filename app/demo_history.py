@@ -256,5 +256,12 @@ def seed_history(
 
     history.at(retired_at - timedelta(days=12), automate)
     history.at(retired_at, ship)
+    # Two fires still burning as the demo opens: the board's live side (nobody has looked).
+    for minutes, name, instance, severity in (
+        (35, "HostHighCpuLoad", "db-prod-01", "warning"),
+        (6, "KubePodCrashLooping", "payments-worker", "critical"),
+    ):
+        fire = partial(history.send, name, instance, severity, "firing", True)
+        history.at(end - timedelta(minutes=minutes), fire)
     steps = history.run()
     say(f"  history: {steps} things that happened over the last {WEEKS} weeks")

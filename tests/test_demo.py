@@ -39,3 +39,6 @@ def test_demo_seeds_once(db: Database, settings: Settings, admin: TestClient) ->
     assert planned["automation_card_id"] is not None and planned["payback_weeks"] is not None
     fires = admin.get("/api/v1/cards", params={"kind": "fire", "limit": 200}).json()["items"]
     assert all(card["alert"] is not None for card in fires)
+    # ... and two of them still firing as the demo opens.
+    burning = {card["title"] for card in fires if card["alert"]["status"] == "firing"}
+    assert {"HostHighCpuLoad on db-prod-01", "KubePodCrashLooping on payments-worker"} <= burning

@@ -315,6 +315,9 @@ class AlertBook:
             alert.flaps += 1
         alert.status = AlertStatus.firing
         alert.resolved_at = alert.expired_at = alert.ends_at = alert.acknowledged_at = None
+        # A new episode: it started when its source says, else now ("firing for" counts
+        # from here, not from the first episode weeks ago).
+        alert.starts_at = signal.starts_at or self.now
         card = self._touch(integration, signal, alert)
         if alert.auto_closed:
             # The card went to the resolve column by itself: bring it back where fires land.

@@ -86,7 +86,7 @@ def opening(
         previous_alert_id=previous.id if previous is not None else None,
         first_seen_at=now,
         last_seen_at=now,
-        starts_at=signal.starts_at,
+        starts_at=signal.starts_at or now,
     )
     return Opening(spec, values)
 

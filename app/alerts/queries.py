@@ -67,7 +67,9 @@ def card_signals(
     return [_public(signal, payload) for signal, payload in page], next_cursor
 
 
-_TILE_FACTS = ("status", "severity", "occurrences", "flaps", "first_seen_at", "resolved_at")
+_TILE_FACTS = (
+    "status", "severity", "occurrences", "flaps", "first_seen_at", "starts_at", "resolved_at",
+)  # fmt: skip
 
 
 def tile_facts(session: Session, card_ids: Sequence[int]) -> dict[int, dict[str, Any]]:

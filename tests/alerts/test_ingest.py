@@ -79,6 +79,22 @@ def test_fire_after_resolve_reopens_the_same_card_and_counts_a_flap(
     assert reopened["column_id"] == board["columns"]["Triage"]  # back from Resolved
 
 
+def test_a_reopened_alert_starts_a_new_episode(
+    anon: TestClient, member: TestClient, make_integration: MakeIntegration
+) -> None:
+    integration = make_integration("alertmanager")
+    payload = load("alertmanager_firing")
+    (card_id, _) = post(anon, integration, payload).json()["cards"]
+    first = card(member, card_id)["alert"]
+    assert first["starts_at"] == "2026-11-26T08:14:30.123000Z"
+    post(anon, integration, load("alertmanager_mixed"))
+    payload["alerts"][0]["startsAt"] = "2026-11-27T10:00:00Z"
+    post(anon, integration, payload)
+    alert = card(member, card_id)["alert"]
+    assert alert["status"] == "firing" and alert["starts_at"] == "2026-11-27T10:00:00Z"
+    assert alert["first_seen_at"] == first["first_seen_at"]  # the first episode's
+
+
 def test_fire_after_a_person_closed_the_card_opens_a_linked_recurrence(
     anon: TestClient,
     member: TestClient,

@@ -21,6 +21,7 @@ def test_summary_json_is_summary_of_as_json() -> None:
         "recurrence": 2,
         "first_seen_at": datetime(2026, 11, 26, 8, 14, 30, tzinfo=UTC),
         "last_seen_at": datetime(2026, 11, 26, 9, 0, 0, 120, tzinfo=timezone(timedelta(hours=1))),
+        "starts_at": datetime(2026, 11, 26, 8, 14, tzinfo=UTC),
         "resolved_at": None,
         "acknowledged_at": datetime(2026, 11, 26, 9, 1, tzinfo=UTC),
         "expired_at": None,

@@ -12,7 +12,9 @@ from app.boards.live.frames import tiles
 from app.core.db import Database
 from app.core.jsontext import dumps
 
-ALERT_FACTS = ("status", "severity", "occurrences", "flaps", "first_seen_at", "resolved_at")
+ALERT_FACTS = (
+    "status", "severity", "occurrences", "flaps", "first_seen_at", "starts_at", "resolved_at",
+)  # fmt: skip
 SAME = (
     "id", "board_id", "column_id", "title", "kind", "priority", "labels", "assignee_id",
     "assignee", "due_at", "rank", "version", "status", "done_at",

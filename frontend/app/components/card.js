@@ -7,7 +7,7 @@ function FireFacts({ alert }) {
   const facts = [];
   if (alert.severity) facts.push(html`<span class="chip sev">${alert.severity}</span>`);
   if (alert.status === "firing") {
-    facts.push(html`<span class="burning">firing for ${ago(alert.first_seen_at)}</span>`);
+    facts.push(html`<span class="burning">firing for ${ago(alert.starts_at || alert.first_seen_at)}</span>`);
   } else if (alert.status === "resolved") {
     facts.push(html`<span class="resolved-mark">resolved at source</span>`);
   } else if (alert.status) {

@@ -4,13 +4,13 @@ redeliver, a real worker sending. Elements are found as a screen reader finds th
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import make_board
 from tests.e2e.processes import Firelane, until
 from tests.hooks.receiver import Receiver
 
@@ -23,18 +23,10 @@ def firelane(served_board: Firelane) -> Firelane:
     return served_board
 
 
-def _board(api: httpx.Client, prefix: str) -> dict[str, Any]:
-    slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    made = api.post("/api/v1/boards", json={"name": f"Board {slug}", "slug": slug})
-    assert made.status_code == 201, made.text
-    board: dict[str, Any] = made.json()
-    return board
-
-
 def test_rules_webhooks_and_a_delivery_redelivered(
     new_page: Any, api: httpx.Client, firelane: Firelane, receiver: Receiver
 ) -> None:
-    board = _board(api, "a")
+    board = make_board(api, "a")
     rule = {
         "name": f"Label {board['slug']}",
         "trigger": "card.created",
@@ -89,7 +81,7 @@ def test_rules_webhooks_and_a_delivery_redelivered(
 def test_a_rule_made_paused_and_removed_on_the_automation_page(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board, other = _board(api, "u"), _board(api, "w")
+    board, other = make_board(api, "u"), make_board(api, "w")
     name = f"Triage fires {board['slug']}"
     page = new_page()
     page.goto(f"{firelane.url}/automation")

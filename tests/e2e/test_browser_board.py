@@ -5,13 +5,13 @@ edit conflicts. Elements are found as a screen reader finds them: by role and na
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import make_board, make_card, open_board, region
 from tests.e2e.processes import Firelane
 
 
@@ -25,36 +25,17 @@ pytestmark = pytest.mark.e2e
 
 
 def _board(api: httpx.Client, **review: Any) -> dict[str, Any]:
-    slug = f"b-{uuid.uuid4().hex[:8]}"
     columns = [
         {"name": "Triage"},
         {"name": "In progress"},
         {"name": "Review", "wip_limit": 1, "wip_mode": "hard", **review},
         {"name": "Done", "is_done": True},
     ]
-    made = api.post(
-        "/api/v1/boards", json={"name": f"Ops {slug}", "slug": slug, "columns": columns}
-    )
-    assert made.status_code == 201, made.text
-    board: dict[str, Any] = api.get(f"/api/v1/boards/{made.json()['id']}").json()
-    board["column"] = {c["name"]: c["id"] for c in board["columns"]}
-    return board
+    return make_board(api, "b", columns)
 
 
 def _card(api: httpx.Client, board: dict[str, Any], title: str, column: str = "Triage") -> Any:
-    body = {"title": title, "column_id": board["column"][column]}
-    made = api.post(f"/api/v1/boards/{board['id']}/cards", json=body)
-    assert made.status_code == 201, made.text
-    return made.json()
-
-
-def _open(page: Any, firelane: Firelane, board: dict[str, Any]) -> None:
-    page.goto(f"{firelane.url}/boards/{board['slug']}")
-    expect(page.get_by_role("status").filter(has_text="live")).to_be_visible()
-
-
-def _column(page: Any, name: str) -> Any:
-    return page.get_by_role("region", name=name, exact=True)
+    return make_card(api, board, title, column_id=board["column"][column])
 
 
 def _column_of(api: httpx.Client, card_id: int) -> int:
@@ -74,21 +55,19 @@ def test_add_a_card_drag_it_and_it_stays_after_a_reload(
 ) -> None:
     board = _board(api)
     page = new_page()
-    _open(page, firelane, board)
+    open_board(page, firelane.url, board)
     page.get_by_label("Title", exact=True).fill("Write the disk runbook")
     page.get_by_role("button", name="Add card").click()
-    card = _column(page, "Triage").get_by_role("article").filter(has_text="Write the disk runbook")
+    card = region(page, "Triage").get_by_role("article").filter(has_text="Write the disk runbook")
     expect(card).to_be_visible()
-    target = _column(page, "In progress").locator(".column-body")
+    target = region(page, "In progress").locator(".column-body")
     card.hover()
     page.mouse.down()
     box = target.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40, steps=12)
     page.mouse.up()
     moved = (
-        _column(page, "In progress")
-        .get_by_role("article")
-        .filter(has_text="Write the disk runbook")
+        region(page, "In progress").get_by_role("article").filter(has_text="Write the disk runbook")
     )
     expect(moved).to_be_visible()
     card_id = int(moved.get_attribute("data-card-id"))
@@ -100,9 +79,7 @@ def test_add_a_card_drag_it_and_it_stays_after_a_reload(
     assert _column_of(api, card_id) == board["column"]["In progress"]
     page.reload()
     expect(
-        _column(page, "In progress")
-        .get_by_role("article")
-        .filter(has_text="Write the disk runbook")
+        region(page, "In progress").get_by_role("article").filter(has_text="Write the disk runbook")
     ).to_be_visible()
 
 
@@ -112,24 +89,24 @@ def test_the_keyboard_moves_a_card_and_another_browser_sees_it_live(
     board = _board(api)
     card = _card(api, board, "Rotate the API keys")
     mine, theirs = new_page("alice"), new_page("bob")
-    _open(mine, firelane, board)
-    _open(theirs, firelane, board)
-    tile = _column(mine, "Triage").get_by_role("article").filter(has_text="Rotate the API keys")
+    open_board(mine, firelane.url, board)
+    open_board(theirs, firelane.url, board)
+    tile = region(mine, "Triage").get_by_role("article").filter(has_text="Rotate the API keys")
     tile.focus()
     mine.keyboard.press("Shift+ArrowRight")
     expect(
-        _column(mine, "In progress").get_by_role("article").filter(has_text="Rotate the API keys")
+        region(mine, "In progress").get_by_role("article").filter(has_text="Rotate the API keys")
     ).to_be_visible()
     # The other person's board follows within a second or two, without a reload.
     expect(
-        _column(theirs, "In progress").get_by_role("article").filter(has_text="Rotate the API keys")
+        region(theirs, "In progress").get_by_role("article").filter(has_text="Rotate the API keys")
     ).to_be_visible(timeout=3000)
     assert _column_of(api, card["id"]) == board["column"]["In progress"]
     # The menu way, for people who use neither a mouse nor the shortcuts.
     theirs.get_by_role("button", name="Move Rotate the API keys").click()
     theirs.get_by_role("menuitem", name="To Done").click()
     expect(
-        _column(mine, "Done").get_by_role("article").filter(has_text="Rotate the API keys")
+        region(mine, "Done").get_by_role("article").filter(has_text="Rotate the API keys")
     ).to_be_visible(timeout=3000)
 
 
@@ -140,7 +117,7 @@ def test_an_alert_appears_live_and_its_hostile_title_stays_text(
     body = {"name": f"am-{board['slug']}", "kind": "generic", "board_id": board["id"]}
     integration = api.post("/api/v1/integrations", json=body).json()
     page = new_page()
-    _open(page, firelane, board)
+    open_board(page, firelane.url, board)
     hostile = "<img src=x onerror=alert(1)>"
     sent = httpx.post(
         integration["ingest_url"].replace("http://127.0.0.1:8000", firelane.url),
@@ -148,7 +125,7 @@ def test_an_alert_appears_live_and_its_hostile_title_stays_text(
         json={"title": hostile, "severity": "critical", "key": "xss"},
     )
     assert sent.status_code == 202, sent.text
-    card = _column(page, "Triage").get_by_role("article").filter(has_text=hostile)
+    card = region(page, "Triage").get_by_role("article").filter(has_text=hostile)
     expect(card).to_be_visible(timeout=3000)
     expect(card).to_contain_text("firing for")
     assert card.locator("img").count() == 0
@@ -163,15 +140,15 @@ def test_a_hard_wip_limit_refuses_the_move_with_the_servers_words(
     _card(api, board, "Already in review", "Review")
     waiting = _card(api, board, "Wants review")
     page = new_page()
-    _open(page, firelane, board)
-    full = _column(page, "Review").get_by_label("1 of 1 (hard limit)", exact=True)
+    open_board(page, firelane.url, board)
+    full = region(page, "Review").get_by_label("1 of 1 (hard limit)", exact=True)
     expect(full).to_have_class(re.compile(r"\bfull\b"))
     page.get_by_role("button", name="Move Wants review").click()
     page.get_by_role("menuitem", name="To Review").click()
     expect(page.get_by_role("alert")).to_contain_text("Wants review")
     expect(page.get_by_role("alert")).to_contain_text("WIP")
     expect(
-        _column(page, "Triage").get_by_role("article").filter(has_text="Wants review")
+        region(page, "Triage").get_by_role("article").filter(has_text="Wants review")
     ).to_be_visible()
     assert _column_of(api, waiting["id"]) == board["column"]["Triage"]
 

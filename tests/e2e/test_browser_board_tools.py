@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import make_board, make_card, open_board, region
 from tests.e2e.processes import Firelane
 
 pytestmark = pytest.mark.e2e
@@ -26,33 +26,6 @@ def firelane(served_board: Firelane) -> Firelane:
     return served_board
 
 
-def _board(api: httpx.Client, columns: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    slug = f"t-{uuid.uuid4().hex[:8]}"
-    body: dict[str, Any] = {"name": f"Tools {slug}", "slug": slug}
-    if columns is not None:
-        body["columns"] = columns
-    made = api.post("/api/v1/boards", json=body)
-    assert made.status_code == 201, made.text
-    board: dict[str, Any] = api.get(f"/api/v1/boards/{made.json()['id']}").json()
-    board["column"] = {c["name"]: c["id"] for c in board["columns"]}
-    return board
-
-
-def _card(api: httpx.Client, board: dict[str, Any], title: str, **fields: Any) -> Any:
-    made = api.post(f"/api/v1/boards/{board['id']}/cards", json={"title": title, **fields})
-    assert made.status_code == 201, made.text
-    return made.json()
-
-
-def _open(page: Any, firelane: Firelane, board: dict[str, Any]) -> None:
-    page.goto(f"{firelane.url}/boards/{board['slug']}")
-    expect(page.get_by_role("status").filter(has_text="live")).to_be_visible()
-
-
-def _column(page: Any, name: str) -> Any:
-    return page.get_by_role("region", name=name, exact=True)
-
-
 def _ingest(firelane: Firelane, integration: dict[str, Any], **alert: Any) -> None:
     url = integration["ingest_url"].replace("http://127.0.0.1:8000", firelane.url)
     sent = httpx.post(url, headers={"Authorization": f"Bearer {integration['token']}"}, json=alert)
@@ -62,9 +35,9 @@ def _ingest(firelane: Firelane, integration: dict[str, Any], **alert: Any) -> No
 def test_a_card_shows_what_a_glance_needs(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
+    board = make_board(api, "t")
     due = (datetime.now(UTC) + timedelta(days=3)).replace(hour=12, minute=0, second=0)
-    _card(
+    make_card(
         api,
         board,
         "Replace the RAID disk",
@@ -83,8 +56,8 @@ def test_a_card_shows_what_a_glance_needs(
     for status in ("firing", "resolved"):
         _ingest(firelane, integration, **quiet, status=status)
     page = new_page()
-    _open(page, firelane, board)
-    triage = _column(page, "Triage")
+    open_board(page, firelane.url, board)
+    triage = region(page, "Triage")
     work = triage.get_by_role("article", name="Replace the RAID disk")
     for text in ("project", "high", "disk", "db-1", "@bob", f"due {due:%b} {due.day}"):
         expect(work).to_contain_text(text)
@@ -106,14 +79,14 @@ def test_a_card_shows_what_a_glance_needs(
 
 
 def test_the_filters_narrow_the_board(new_page: Any, api: httpx.Client, firelane: Firelane) -> None:
-    board = _board(api)
-    _card(api, board, "Disk full on db-1", kind="fire", labels=["disk"])
-    _card(api, board, "Rotate the keys", kind="project", assignee="bob")
-    _card(api, board, "Patch the hosts", kind="maintenance", labels=["os"])
-    _card(api, board, "Check the disk runbook", kind="change", description="nothing here")
+    board = make_board(api, "t")
+    make_card(api, board, "Disk full on db-1", kind="fire", labels=["disk"])
+    make_card(api, board, "Rotate the keys", kind="project", assignee="bob")
+    make_card(api, board, "Patch the hosts", kind="maintenance", labels=["os"])
+    make_card(api, board, "Check the disk runbook", kind="change", description="nothing here")
     page = new_page()
-    _open(page, firelane, board)
-    cards = _column(page, "Triage").get_by_role("article")
+    open_board(page, firelane.url, board)
+    cards = region(page, "Triage").get_by_role("article")
     expect(cards).to_have_count(4)
     filters = page.get_by_role("search", name="Filter cards")
     filters.get_by_label("Search").fill("disk")
@@ -131,8 +104,8 @@ def test_the_filters_narrow_the_board(new_page: Any, api: httpx.Client, firelane
     expect(cards).to_have_count(1)
     expect(cards).to_contain_text("Rotate the keys")
     # A live card that does not match stays out; one that does comes in (in event order).
-    _card(api, board, "Rotate the certs", kind="project", assignee="alice")
-    _card(api, board, "Rotate the tokens", kind="project", assignee="bob")
+    make_card(api, board, "Rotate the certs", kind="project", assignee="alice")
+    make_card(api, board, "Rotate the tokens", kind="project", assignee="bob")
     expect(cards.filter(has_text="Rotate the tokens")).to_be_visible()
     expect(cards).to_have_count(2)
     filters.get_by_role("button", name="Clear filters").click()
@@ -141,11 +114,11 @@ def test_the_filters_narrow_the_board(new_page: Any, api: httpx.Client, firelane
 
 
 def test_the_keyboard_shortcuts(new_page: Any, api: httpx.Client, firelane: Firelane) -> None:
-    board = _board(api)
-    second = _card(api, board, "Second card")
-    first = _card(api, board, "First card", position="top")
+    board = make_board(api, "t")
+    second = make_card(api, board, "Second card")
+    first = make_card(api, board, "First card", position="top")
     page = new_page()
-    _open(page, firelane, board)
+    open_board(page, firelane.url, board)
     blur = "() => document.activeElement && document.activeElement.blur()"
     page.keyboard.press("n")
     title = page.get_by_label("Title", exact=True)
@@ -156,7 +129,7 @@ def test_the_keyboard_shortcuts(new_page: Any, api: httpx.Client, firelane: Fire
     page.keyboard.press("/")
     expect(page.get_by_role("searchbox", name="Search")).to_be_focused()
     page.evaluate(blur)
-    cards = _column(page, "Triage").get_by_role("article")
+    cards = region(page, "Triage").get_by_role("article")
     page.keyboard.press("j")
     expect(cards.nth(0)).to_be_focused()
     expect(cards.nth(0)).to_have_attribute("data-card-id", str(first["id"]))
@@ -198,12 +171,12 @@ def test_a_soft_wip_limit_passed_is_highlighted_and_said(
         {"name": "Review", "wip_limit": 1},
         {"name": "Done"},
     ]
-    board = _board(api, columns)
-    _card(api, board, "Already in review", column_id=board["column"]["Review"])
-    waiting = _card(api, board, "Wants review too")
+    board = make_board(api, "t", columns)
+    make_card(api, board, "Already in review", column_id=board["column"]["Review"])
+    waiting = make_card(api, board, "Wants review too")
     page = new_page()
-    _open(page, firelane, board)
-    review = _column(page, "Review")
+    open_board(page, firelane.url, board)
+    review = region(page, "Review")
     expect(review.get_by_label("1 of 1", exact=True)).to_be_visible()
     page.get_by_role("button", name="Move Wants review too").click()
     page.get_by_role("menuitem", name="To Review").click()
@@ -233,9 +206,9 @@ def _moved(response: Any) -> bool:
 def test_drags_send_the_neighbour_and_the_version(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
-    cards = {t: _card(api, board, t, position="top") for t in ("Card C", "Card B", "Card A")}
-    beside = _card(api, board, "Card X", column_id=board["column"]["In progress"])
+    board = make_board(api, "t")
+    cards = {t: make_card(api, board, t, position="top") for t in ("Card C", "Card B", "Card A")}
+    beside = make_card(api, board, "Card X", column_id=board["column"]["In progress"])
     page = new_page()
     sent: list[dict[str, Any]] = []
 
@@ -244,8 +217,8 @@ def test_drags_send_the_neighbour_and_the_version(
             sent.append({"url": request.url, **json.loads(request.post_data or "{}")})
 
     page.on("request", heard)
-    _open(page, firelane, board)
-    triage = _column(page, "Triage").get_by_role("article")
+    open_board(page, firelane.url, board)
+    triage = region(page, "Triage").get_by_role("article")
     expect(triage).to_have_text([re.compile("Card A"), re.compile("Card B"), re.compile("Card C")])
     bottom = triage.nth(2).bounding_box()
     centre = bottom["x"] + bottom["width"] / 2
@@ -261,11 +234,11 @@ def test_drags_send_the_neighbour_and_the_version(
         "column_id": board["column"]["Triage"],
         "after_card_id": cards["Card C"]["id"],
     }
-    x = _column(page, "In progress").get_by_role("article", name="Card X").bounding_box()
+    x = region(page, "In progress").get_by_role("article", name="Card X").bounding_box()
     with page.expect_response(_moved) as answer:
         _drag(page, triage.nth(2), (x["x"] + x["width"] / 2, x["y"] + 4))  # A onto X: above it
     assert answer.value.status == 200
-    progress = _column(page, "In progress").get_by_role("article")
+    progress = region(page, "In progress").get_by_role("article")
     expect(progress).to_have_text([re.compile("Card A"), re.compile("Card X")])
     expect(page.locator(".notice-error")).to_have_count(0)
     assert sent[1]["version"] == a["version"] + 1  # as the first move left it
@@ -280,18 +253,18 @@ def test_drags_send_the_neighbour_and_the_version(
 def test_an_empty_board_in_the_dark_by_keyboard_with_nothing_refused(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
+    board = make_board(api, "t")
     page = new_page()
     complaints: list[str] = []
     page.on("console", lambda message: complaints.append(f"{message.type}: {message.text}"))
     page.emulate_media(color_scheme="light")
-    _open(page, firelane, board)
+    open_board(page, firelane.url, board)
     background = "() => getComputedStyle(document.body).backgroundColor"
     light = page.evaluate(background)
     page.emulate_media(color_scheme="dark")
     assert page.evaluate(background) == "rgb(20, 23, 28)" != light
     # The empty state says what to do next.
-    expect(_column(page, "Triage")).to_contain_text(
+    expect(region(page, "Triage")).to_contain_text(
         "Nothing here. Press n to add a card, or point Alertmanager at an integration's "
         "ingest URL (Integrations)."
     )
@@ -299,7 +272,7 @@ def test_an_empty_board_in_the_dark_by_keyboard_with_nothing_refused(
     page.keyboard.press("n")
     page.keyboard.type("Renew the TLS certificate")
     page.keyboard.press("Enter")
-    card = _column(page, "Triage").get_by_role("article", name="Renew the TLS certificate")
+    card = region(page, "Triage").get_by_role("article", name="Renew the TLS certificate")
     expect(card).to_be_visible()
     expect(page.locator("[aria-live=polite]")).to_have_text("Added “Renew the TLS certificate”.")
     page.keyboard.press("Escape")
@@ -308,7 +281,7 @@ def test_an_empty_board_in_the_dark_by_keyboard_with_nothing_refused(
     expect(card).to_be_focused()
     assert card.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
     page.keyboard.press("Shift+ArrowRight")
-    expect(_column(page, "In progress").get_by_role("article")).to_have_count(1)
+    expect(region(page, "In progress").get_by_role("article")).to_have_count(1)
     expect(page.locator("[aria-live=polite]")).to_have_text(
         "Moved “Renew the TLS certificate” to In progress."
     )
@@ -323,29 +296,29 @@ def test_a_drag_survives_the_board_changing_under_it(
     """While a card is dragged, a live card arrives in the column it left and the board
     redraws (its clock ticks, the stream reconnects): the drop still lands where it was
     dropped."""
-    board = _board(api)
-    dragged = _card(api, board, "Dragged through a storm")
+    board = make_board(api, "t")
+    dragged = make_card(api, board, "Dragged through a storm")
     page = new_page()
     page.clock.install()
     complaints: list[str] = []
     page.on("pageerror", lambda error: complaints.append(str(error)))
-    _open(page, firelane, board)
-    card = _column(page, "Triage").get_by_role("article", name="Dragged through a storm")
-    target = _column(page, "In progress").locator(".column-body").bounding_box()
+    open_board(page, firelane.url, board)
+    card = region(page, "Triage").get_by_role("article", name="Dragged through a storm")
+    target = region(page, "In progress").locator(".column-body").bounding_box()
     card.hover()
     page.mouse.down()
     page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 20, steps=15)
     made = api.post(f"/api/v1/boards/{board['id']}/cards", json={"title": "Arrived meanwhile"})
     assert made.status_code == 201
     page.clock.fast_forward(31_000)  # the board's clock ticks; two heartbeats "missed"
-    expect(_column(page, "Triage").get_by_role("article", name="Arrived meanwhile")).to_be_visible()
+    expect(region(page, "Triage").get_by_role("article", name="Arrived meanwhile")).to_be_visible()
     page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 24, steps=3)
     with page.expect_response(_moved) as answer:
         page.mouse.up()
     assert answer.value.status == 200
-    progress = _column(page, "In progress")
+    progress = region(page, "In progress")
     expect(progress.get_by_role("article", name="Dragged through a storm")).to_be_visible()
-    triage = _column(page, "Triage")
+    triage = region(page, "Triage")
     expect(triage.get_by_role("article", name="Arrived meanwhile")).to_be_visible()
     expect(triage.get_by_role("article")).to_have_count(1)
     expect(page.locator(".notice-error")).to_have_count(0)
@@ -374,10 +347,10 @@ def test_the_names_a_screen_reader_gets_are_the_issues_words(
     spoken = _spoken(login)
     for node in (("textbox", "Name"), ("textbox", "Password"), ("button", "Log in")):
         assert node in spoken, spoken
-    board = _board(api)
-    _card(api, board, "Rotate the API keys")
+    board = make_board(api, "t")
+    make_card(api, board, "Rotate the API keys")
     page = new_page()
-    _open(page, firelane, board)
+    open_board(page, firelane.url, board)
     expect(page.get_by_role("article")).to_have_count(1)
     spoken = _spoken(page)
     regions = [name for role, name in spoken if role == "region"]

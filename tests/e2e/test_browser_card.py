@@ -5,13 +5,13 @@ Elements are found as a screen reader finds them: by role and name."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import make_board
 from tests.e2e.processes import Firelane
 
 pytestmark = pytest.mark.e2e
@@ -25,16 +25,8 @@ def firelane(served_board: Firelane) -> Firelane:
     return served_board
 
 
-def _board(api: httpx.Client) -> dict[str, Any]:
-    slug = f"k-{uuid.uuid4().hex[:8]}"
-    made = api.post("/api/v1/boards", json={"name": f"Cards {slug}", "slug": slug})
-    assert made.status_code == 201, made.text
-    board: dict[str, Any] = made.json()
-    return board
-
-
 def test_the_card_page_edits_a_card(new_page: Any, api: httpx.Client, firelane: Firelane) -> None:
-    board = _board(api)
+    board = make_board(api, "k")
     card = api.post(f"/api/v1/boards/{board['id']}/cards", json={"title": "Move the backups"})
     card_id = card.json()["id"]
     page = new_page()
@@ -105,7 +97,7 @@ def test_the_card_page_edits_a_card(new_page: Any, api: httpx.Client, firelane: 
 def test_a_fires_alert_and_a_chores_recurrence(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
+    board = make_board(api, "k")
     body = {"name": f"am-{board['slug']}", "kind": "alertmanager", "board_id": board["id"]}
     integration = api.post("/api/v1/integrations", json=body).json()
     alert = {
@@ -172,7 +164,7 @@ def test_a_fires_alert_and_a_chores_recurrence(
 def test_the_due_time_is_the_persons_local_time(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
+    board = make_board(api, "k")
     body = {"title": "Renew the domain", "due_at": "2026-12-10T12:00:00+00:00"}
     card = api.post(f"/api/v1/boards/{board['id']}/cards", json=body).json()
     page = new_page(timezone_id="Europe/Berlin")  # UTC+1 in December
@@ -191,7 +183,7 @@ def test_the_due_time_is_the_persons_local_time(
 def test_an_archived_card_leaves_the_board(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
+    board = make_board(api, "k")
     made = api.post(f"/api/v1/boards/{board['id']}/cards", json={"title": "Old news"}).json()
     watcher = new_page("bob")
     watcher.goto(f"{firelane.url}/boards/{board['slug']}")
@@ -214,7 +206,7 @@ def test_an_archived_card_leaves_the_board(
 def test_a_long_checklist_does_not_stretch_the_form(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
+    board = make_board(api, "k")
     body = {"title": "Audit the hosts", "checklist": [f"host {n:02d}" for n in range(60)]}
     card = api.post(f"/api/v1/boards/{board['id']}/cards", json=body).json()
     page = new_page()

@@ -5,13 +5,13 @@ automates. Elements are found as a screen reader finds them: by role and name.""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import make_board, make_card, region
 from tests.e2e.processes import Firelane
 
 
@@ -26,34 +26,15 @@ pytestmark = pytest.mark.e2e
 STREAM = "**/api/v1/boards/*/stream*"
 
 
-def _board(api: httpx.Client) -> dict[str, Any]:
-    slug = f"c-{uuid.uuid4().hex[:8]}"
-    made = api.post("/api/v1/boards", json={"name": f"Cols {slug}", "slug": slug})
-    assert made.status_code == 201, made.text
-    board: dict[str, Any] = api.get(f"/api/v1/boards/{made.json()['id']}").json()
-    board["column"] = {c["name"]: c["id"] for c in board["columns"]}
-    return board
-
-
-def _card(api: httpx.Client, board: dict[str, Any], title: str, **fields: Any) -> Any:
-    made = api.post(f"/api/v1/boards/{board['id']}/cards", json={"title": title, **fields})
-    assert made.status_code == 201, made.text
-    return made.json()
-
-
-def _column(page: Any, name: str) -> Any:
-    return page.get_by_role("region", name=name, exact=True)
-
-
 def test_a_column_loads_more_cards_as_it_scrolls(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
+    board = make_board(api, "c")
     for number in range(120):
-        _card(api, board, f"task {number:03d}")
+        make_card(api, board, f"task {number:03d}")
     page = new_page()
     page.goto(f"{firelane.url}/boards/{board['slug']}")
-    triage = _column(page, "Triage")
+    triage = region(page, "Triage")
     cards = triage.get_by_role("article")
     expect(cards).to_have_count(50)
     expect(triage.get_by_label("120 cards")).to_be_visible()
@@ -67,12 +48,12 @@ def test_a_column_loads_more_cards_as_it_scrolls(
 def test_a_move_of_a_card_someone_changed_is_refused_and_put_back(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
-    card = _card(api, board, "Rotate the backup keys")
+    board = make_board(api, "c")
+    card = make_card(api, board, "Rotate the backup keys")
     page = new_page()
     page.route(STREAM, lambda route: route.abort())  # the page must not hear of the change
     page.goto(f"{firelane.url}/boards/{board['slug']}")
-    tile = _column(page, "Triage").get_by_role("article").filter(has_text="Rotate the backup")
+    tile = region(page, "Triage").get_by_role("article").filter(has_text="Rotate the backup")
     expect(tile).to_be_visible()
     changed = api.patch(
         f"/api/v1/cards/{card['id']}", json={"version": card["version"], "priority": "urgent"}
@@ -84,12 +65,12 @@ def test_a_move_of_a_card_someone_changed_is_refused_and_put_back(
     expect(page.get_by_role("alert")).to_contain_text("it was not moved")
     expect(tile).to_be_visible()  # back in Triage, with their change
     expect(tile).to_contain_text("urgent")
-    expect(_column(page, "In progress").get_by_role("article")).to_have_count(0)
+    expect(region(page, "In progress").get_by_role("article")).to_have_count(0)
     assert api.get(f"/api/v1/cards/{card['id']}").json()["column_id"] == board["column"]["Triage"]
     # Resolved: the card shown is the current one, so the same move now goes through.
     page.get_by_role("button", name="Move Rotate the backup keys").click()
     page.get_by_role("menuitem", name="To In progress").click()
-    moved = _column(page, "In progress").get_by_role("article").filter(has_text="Rotate the backup")
+    moved = region(page, "In progress").get_by_role("article").filter(has_text="Rotate the backup")
     expect(moved).to_be_visible()
     expect(moved).to_contain_text("urgent")
     expect(page.locator("[aria-live=polite]")).to_have_text(
@@ -102,16 +83,16 @@ def test_a_move_of_a_card_someone_changed_is_refused_and_put_back(
 def test_a_done_column_shows_its_most_recently_done_cards(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
+    board = make_board(api, "c")
     done = board["column"]["Done"]
     for number in range(12):
-        card = _card(api, board, f"chore {number:02d}")
+        card = make_card(api, board, f"chore {number:02d}")
         body = {"column_id": done, "position": "top", "version": card["version"]}
         assert api.post(f"/api/v1/cards/{card['id']}/move", json=body).status_code == 200
-    _card(api, board, "Renew the certificate")
+    make_card(api, board, "Renew the certificate")
     page = new_page()
     page.goto(f"{firelane.url}/boards/{board['slug']}")
-    column = _column(page, "Done")
+    column = region(page, "Done")
     cards = column.get_by_role("article")
     expect(cards).to_have_count(10)
     expect(cards.first).to_contain_text("chore 11")
@@ -129,9 +110,9 @@ def test_a_done_column_shows_its_most_recently_done_cards(
 def test_the_card_page_edits_an_automation_cards_estimate_and_targets(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
-    card = _card(api, board, "Script the disk cleanup", kind="automation")
-    plain = _card(api, board, "Talk to the vendor")
+    board = make_board(api, "c")
+    card = make_card(api, board, "Script the disk cleanup", kind="automation")
+    plain = make_card(api, board, "Talk to the vendor")
     page = new_page()
     page.goto(f"{firelane.url}/cards/{plain['id']}")
     expect(page.get_by_label("Estimate (min)")).to_be_visible()
@@ -156,9 +137,9 @@ def test_the_card_page_edits_an_automation_cards_estimate_and_targets(
 def test_the_move_menu_is_on_top_and_works_by_keyboard(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
+    board = make_board(api, "c")
     for title in ("Below", "Above"):
-        _card(api, board, title, position="top")
+        make_card(api, board, title, position="top")
     page = new_page()
     page.goto(f"{firelane.url}/boards/{board['slug']}")
     opener = page.get_by_role("button", name="Move Above")
@@ -193,8 +174,8 @@ def test_the_move_menu_is_on_top_and_works_by_keyboard(
 def test_the_card_page_says_where_the_card_is(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
-    card = _card(api, board, "Check <the> backups")
+    board = make_board(api, "c")
+    card = make_card(api, board, "Check <the> backups")
     page = new_page()
     page.goto(f"{firelane.url}/cards/{card['id']}")
     expect(page.get_by_role("heading", name="Check <the> backups", level=1)).to_be_visible()

@@ -4,13 +4,13 @@ screen reader finds them: by role and name."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import make_board, open_board
 from tests.e2e.processes import Firelane
 
 
@@ -23,20 +23,6 @@ def firelane(served_board: Firelane) -> Firelane:
 pytestmark = pytest.mark.e2e
 
 
-def _board(api: httpx.Client) -> dict[str, Any]:
-    slug = f"l-{uuid.uuid4().hex[:8]}"
-    made = api.post("/api/v1/boards", json={"name": f"Live {slug}", "slug": slug})
-    assert made.status_code == 201, made.text
-    board: dict[str, Any] = api.get(f"/api/v1/boards/{made.json()['id']}").json()
-    board["column"] = {c["name"]: c["id"] for c in board["columns"]}
-    return board
-
-
-def _open(page: Any, firelane: Firelane, board: dict[str, Any]) -> None:
-    page.goto(f"{firelane.url}/boards/{board['slug']}")
-    expect(page.get_by_role("status").filter(has_text="live")).to_be_visible()
-
-
 def _headings(page: Any) -> list[str]:
     names: list[str] = page.locator("section.column h2").all_inner_texts()
     return [name.strip().lower() for name in names]
@@ -45,9 +31,9 @@ def _headings(page: Any) -> list[str]:
 def test_column_changes_made_elsewhere_reach_the_open_board(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api)
+    board = make_board(api, "l")
     page = new_page()
-    _open(page, firelane, board)
+    open_board(page, firelane.url, board)
     columns = f"/api/v1/boards/{board['id']}/columns"
     added = api.post(columns, json={"name": "Blocked", "position": 1}).json()
     blocked = page.get_by_role("region", name="Blocked", exact=True)
@@ -93,10 +79,10 @@ def test_a_silent_stream_says_reconnecting_and_the_board_resumes(
     is added elsewhere. Once streams get through, the page resumes from its last event id:
     the card arrives without a reload.
     """
-    board = _board(api)
+    board = make_board(api, "l")
     page = new_page()
     page.clock.install()
-    _open(page, firelane, board)
+    open_board(page, firelane.url, board)
     page.route(STREAM, lambda route: route.abort())
     page.clock.fast_forward(2 * 2_000 + 5_000 + 1_000)  # heartbeat 2 s (tests/e2e/conftest)
     expect(page.get_by_role("status").filter(has_text="reconnecting…")).to_be_visible()

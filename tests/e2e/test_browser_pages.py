@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import PASSWORD
+from tests.e2e.browser import PASSWORD, make_board
 from tests.e2e.processes import Firelane
 
 pytestmark = pytest.mark.e2e
@@ -28,18 +28,10 @@ def firelane(served_board: Firelane) -> Firelane:
     return served_board
 
 
-def _board(api: httpx.Client, prefix: str) -> dict[str, Any]:
-    slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    made = api.post("/api/v1/boards", json={"name": f"Board {slug}", "slug": slug})
-    assert made.status_code == 201, made.text
-    board: dict[str, Any] = made.json()
-    return board
-
-
 def test_a_login_leads_back_and_the_boards_list_opens_a_board(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api, "p")
+    board = make_board(api, "p")
     page = new_page(None)
     page.goto(f"{firelane.url}/schedules")
     page.get_by_label("Name").fill("bob")
@@ -61,7 +53,7 @@ def test_a_login_leads_back_and_the_boards_list_opens_a_board(
 def test_an_integration_shows_its_token_once_with_what_to_paste(
     kind: str, new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api, "i")
+    board = make_board(api, "i")
     page = new_page()
     page.goto(f"{firelane.url}/integrations")
     form = page.get_by_role("form", name="New integration")
@@ -104,7 +96,7 @@ def test_an_integration_shows_its_token_once_with_what_to_paste(
 def test_a_schedule_is_made_and_edited_with_its_next_runs_previewed(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api, "s")
+    board = make_board(api, "s")
     name = f"Patch {board['slug']}"
     page = new_page()
     page.goto(f"{firelane.url}/schedules")
@@ -214,7 +206,7 @@ def test_a_login_never_leads_to_another_site(
 def test_an_integrations_token_is_rotated_after_a_second_click(
     new_page: Any, api: httpx.Client, firelane: Firelane
 ) -> None:
-    board = _board(api, "o")
+    board = make_board(api, "o")
     name = f"rotated-{board['slug']}"
     body = {"name": name, "kind": "generic", "board_id": board["id"]}
     made = api.post("/api/v1/integrations", json=body).json()
@@ -236,7 +228,7 @@ def test_an_integrations_token_is_rotated_after_a_second_click(
 
 
 def test_a_schedule_by_interval(new_page: Any, api: httpx.Client, firelane: Firelane) -> None:
-    board = _board(api, "v")
+    board = make_board(api, "v")
     name = f"Rotate logs {board['slug']}"
     page = new_page()
     page.goto(f"{firelane.url}/schedules")

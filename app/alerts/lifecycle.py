@@ -125,7 +125,8 @@ class AlertBook:
                 by_integration.setdefault(key[0], set()).add(key[1])
         card_ids: list[int] = []
         with unprepared(self.session):  # planned for the keys at hand, however big the table
-            for integration_id, wanted in by_integration.items():
+            # Locked in one order (integration, key), so two batches never deadlock on them.
+            for integration_id, wanted in sorted(by_integration.items()):
                 ordered = sorted(wanted)
                 self._looked_up.update((integration_id, key) for key in ordered)
                 for start in range(0, len(ordered), _CHUNK):

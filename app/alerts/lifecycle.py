@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import bindparam
+from sqlalchemy.orm import lazyload
 from sqlmodel import Session, col, select
 
 from app.alerts.maintenance import window_for
@@ -36,7 +37,9 @@ from app.boards.activity import Actor, Entry, Once, card_snapshot, write_events
 from app.boards.cards import change_card, place_card
 from app.boards.exceptions import WipLimitReached
 from app.boards.models import BoardColumn, Card, Priority
+from app.core import events
 from app.core.db import pk, unprepared
+from app.hooks.catalogue import EVENT_TYPES
 
 _CHUNK = 500
 # Built once: every batch runs them.
@@ -50,6 +53,10 @@ _CURRENT = (
     .with_for_update()
 )
 _CARDS = select(Card).where(col(Card.id).in_(bindparam("ids", expanding=True)))
+# The cards alone: their labels, checklist, links, targets and alert (five more queries)
+# are only read for their snapshots, so they are loaded only if one is taken.
+_BARE_CARDS = _CARDS.options(lazyload("*"))
+_EVERY_TYPE = tuple(event_type.name for event_type in EVENT_TYPES)
 
 Key = tuple[int, str]
 
@@ -135,10 +142,16 @@ class AlertBook:
                     for row in self.session.exec(_CURRENT, params=chunk):
                         self._current[(integration_id, row.dedup_key)] = row
                         card_ids.append(row.card_id)
+            cards = _CARDS if card_ids and self._snapshots_wanted() else _BARE_CARDS
             for start in range(0, len(card_ids), _CHUNK):
                 ids = {"ids": card_ids[start : start + _CHUNK]}
-                for card in self.session.exec(_CARDS, params=ids):
+                for card in self.session.exec(cards, params=ids):
                     self._cards[pk(card)] = card
+
+    def _snapshots_wanted(self) -> bool:
+        """Whether an event emitted now would take its card's snapshot (a rule or listener
+        reads it); if so, the cards are loaded whole, in a few queries for all of them."""
+        return any(events.wanted(self.session, event_type) for event_type in _EVERY_TYPE)
 
     def current(self, integration_id: int, key: str) -> Alert | None:
         found = (integration_id, key)

@@ -232,14 +232,16 @@ class AlertBook:
 
     def flush_events(self) -> None:
         """Write the openings and the card events of every signal applied so far, in order."""
-        self._settle()
+        # The new cards' card.created events go first, in the same INSERT as the rest.
+        entries: list[Entry] = []
+        self._settle(created=entries)
         if not self._pending:
+            write_events(self.session, entries)
             return
         self.session.flush()
         # One snapshot per card, as the card is now, taken by
         # write_events right away if anybody wants it.
         snapshots: dict[int, Once] = {}
-        entries: list[Entry] = []
         for pending in self._pending:
             card = pending.card
             if isinstance(card, Opening):
@@ -262,13 +264,17 @@ class AlertBook:
         self._pending.clear()
         write_events(self.session, entries)
 
-    def _settle(self) -> None:
-        """Write every opening so far: their cards and events, then their alert rows."""
+    def _settle(self, created: list[Entry] | None = None) -> None:
+        """Write every opening so far: their cards and events, then their alert rows.
+
+        ``created``: their ``card.created`` events go there, for the caller to write
+        before any other event (``flush_events``, which writes them with its own).
+        """
         if not self._opening:
             return
         settled = list(self._opening.items())
         self._opening.clear()
-        write_openings(self.session, [each for _, each in settled])
+        write_openings(self.session, [each for _, each in settled], created)
         for key, _ in settled:
             self._looked_up.discard(key)  # touched again, it is read back (locked) as a row
 

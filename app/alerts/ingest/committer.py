@@ -39,6 +39,10 @@ logger = logging.getLogger("firelane.alerts.committer")
 # Retries of a whole batch that lost a race to another process, before splitting it.
 ATTEMPTS = 4
 MAX_BATCH = 256
+# Batches stored at once on PostgreSQL, each on a connection of its own: a batch mostly
+# waits (for each statement's answer, then for its commit), and the next one need not
+# wait with it. SQLite lets one writer in at a time.
+STORES = 2
 # How a batch is stored: ``run_batch``, or a test's stand-in.
 Runner = Callable[[Database, Sequence[IngestWork]], list[Outcome]]
 Place = TypeVar("Place", bound=Hashable)  # where answers go: an event loop, a connection
@@ -49,6 +53,11 @@ _RETRY_STATES = frozenset({"40P01", "40001"})
 
 def _lost_race(exc: OperationalError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _RETRY_STATES
+
+
+def stores(db: Database) -> int:
+    """How many batches a writer stores at once on this database."""
+    return STORES if db.dialect == "postgresql" else 1
 
 
 def run_batch(db: Database, works: Sequence[IngestWork]) -> list[Outcome]:

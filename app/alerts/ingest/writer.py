@@ -13,9 +13,9 @@ batch, queue the answers, repeat. Requests arriving while a batch is stored wait
 socket buffers and form the next batch.
 
 On PostgreSQL, a batch mostly waits: for each statement's answer, then for its commit.
-There, ``STORES`` threads, each with a connection of its own, take batches from what the
-loop read, so a request that arrives while a batch commits is stored at once instead of
-after it; the loop sends the answers they queue. The database keeps them apart: one open
+There, ``committer.STORES`` threads, each with a connection of its own, take batches from
+what the loop read, so a request that arrives while a batch commits is stored at once
+instead of after it; the loop sends the answers they queue. The database keeps them apart: one open
 alert per key (a batch that loses the race is retried by ``run_batch`` and reads the
 winner's rows), and the locks on a key's alert row and on a column order two batches that
 touch the same card or place cards in the same column.
@@ -40,7 +40,14 @@ from typing import Any
 
 from app.alerts.ingest.batch import IngestWork, Outcome
 from app.alerts.ingest.codec import FrameBuffer, answers_frame, read_request
-from app.alerts.ingest.committer import MAX_BATCH, Runner, WriterLock, run_batch, settle_batch
+from app.alerts.ingest.committer import (
+    MAX_BATCH,
+    Runner,
+    WriterLock,
+    run_batch,
+    settle_batch,
+)
+from app.alerts.ingest.committer import stores as stores_for
 from app.core.db import Database
 
 logger = logging.getLogger("firelane.alerts.writer")
@@ -48,8 +55,6 @@ logger = logging.getLogger("firelane.alerts.writer")
 # How often an idle writer checks that it should still run (stop asked, parent gone).
 _TICK_SECONDS = 1.0
 _READ_SIZE = 1 << 20
-# Batches stored at once on PostgreSQL (SQLite lets one writer in at a time).
-STORES = 2
 _WAKE = object()  # the selector's key for the socket the store threads wake the loop by
 
 
@@ -96,9 +101,7 @@ class Writer:
         self._waiting: deque[tuple[_Peer, Any, IngestWork]] = deque()
         self._lock = WriterLock(db)
         self._running = True
-        if stores is None:
-            stores = STORES if db.dialect == "postgresql" else 1
-        self._stores = stores
+        self._stores = stores_for(db) if stores is None else stores
         # With store threads: they take batches from _waiting (under _ready) and queue the
         # answers in _done, then wake the loop, which alone touches the peers.
         self._ready = threading.Condition()

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any
 
-import sqlalchemy
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import sessionmaker
 
-from app.alerts.ingest.batch import IngestResult, IngestWork, Outcome
+from app.alerts.ingest.batch import IngestResult, IngestWork
 from app.alerts.ingest.committer import run_batch
-from app.alerts.ingest.group import GroupCommitter
 from app.alerts.models import IntegrationKind
 from app.alerts.sources import normalise
 from app.auth.credentials import hash_secret
@@ -78,35 +71,3 @@ def test_concurrent_transactions_race_on_the_open_key_and_none_is_lost(
     assert len(card_ids) == 1
     assert card(member, card_ids.pop())["alert"]["occurrences"] == total
     assert count(db, "card") == 1 and count(db, "alert_signal") == total
-
-
-def test_two_writer_threads_store_a_batch_while_another_is_in_flight() -> None:
-    """With two writer threads (PostgreSQL's), a request that arrives while a batch is
-    stored is stored at once, beside it, not after it."""
-    first_started, second_started = threading.Event(), threading.Event()
-    overlapped: list[bool] = []
-
-    def runner(_db: Database, works: Sequence[IngestWork]) -> list[Outcome]:
-        if works[0].body == "1":
-            first_started.set()
-            overlapped.append(second_started.wait(timeout=30))
-        else:
-            second_started.set()
-        return [IngestResult(accepted=1, cards=[int(work.body)]) for work in works]
-
-    # Unused by the runner; in memory, so no file lock keeps the two threads apart.
-    engine = sqlalchemy.create_engine("sqlite://")
-    database = Database(engine=engine, write=sessionmaker(engine), read=sessionmaker(engine))
-    committer = GroupCommitter(database, runner=runner, threads=2)
-    work = IngestWork(integration_id=1, token_hash="", alerts=[], body="")
-
-    async def both() -> tuple[Outcome, Outcome]:
-        first = asyncio.ensure_future(committer.submit(replace(work, body="1")))
-        assert await asyncio.to_thread(first_started.wait, 30)
-        second = await committer.submit(replace(work, body="2"))
-        return await first, second
-
-    first, second = asyncio.run(both())
-    assert overlapped == [True]
-    assert isinstance(first, IngestResult) and first.cards == [1]
-    assert isinstance(second, IngestResult) and second.cards == [2]

@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy.orm import sessionmaker
 
 from app.alerts.config import get_alert_settings
 from app.alerts.ingest.batch import IngestResult, IngestWork, Outcome
@@ -274,48 +272,3 @@ def test_the_writer_batches_what_several_processes_sent(tmp_path: Path) -> None:
     # Each connection gets its own answers, by its own request ids.
     assert [(rid, result.cards) for rid, result in answers_of[0]] == [(7, [1]), (8, [2])]
     assert [(rid, result.cards) for rid, result in answers_of[1]] == [(7, [3])]
-
-
-def test_store_threads_store_a_batch_while_another_is_in_flight(tmp_path: Path) -> None:
-    """With two store threads (PostgreSQL's), work arriving while a batch is stored is not
-    held back until that batch commits: the second batch starts before the first ends."""
-    second_started = threading.Event()
-    overlapped: list[bool] = []
-
-    def runner(_db: Database, works: Sequence[IngestWork]) -> list[Outcome]:
-        if works[0].body == "1":
-            overlapped.append(second_started.wait(timeout=30))
-        else:
-            second_started.set()
-        return [IngestResult(accepted=1, cards=[int(work.body)]) for work in works]
-
-    path = str(tmp_path / "writer.sock")
-    # Unused; in memory, so no file lock keeps the two store threads apart (as on PostgreSQL).
-    engine = sqlalchemy.create_engine("sqlite://")
-    database = Database(engine=engine, write=sessionmaker(engine), read=sessionmaker(engine))
-    writer = Writer(database, listen(path), runner=runner, stores=2)
-    serving = threading.Thread(target=writer.serve)
-    serving.start()
-    senders = [socket.socket(socket.AF_UNIX), socket.socket(socket.AF_UNIX)]
-    work = IngestWork(integration_id=1, token_hash="", alerts=[], body="")
-    try:
-        got_of = []
-        for number, sender in enumerate(senders, start=1):
-            sender.connect(path)
-            sender.sendall(request_frame(number, replace(work, body=str(number))))
-            if number == 1:
-                until("the first batch to start", lambda: bool(writer._busy))
-        for sender in senders:
-            frames, got = FrameBuffer(), []
-            while not got:
-                got = frames.feed(sender.recv(65536))
-            got_of.append(read_answers(got[0]))
-    finally:
-        writer.stop()
-        serving.join()
-        for sender in senders:
-            sender.close()
-        database.dispose()
-    assert overlapped == [True]
-    assert [(rid, result.cards) for rid, result in got_of[0]] == [(1, [1])]
-    assert [(rid, result.cards) for rid, result in got_of[1]] == [(2, [2])]

@@ -11,10 +11,10 @@ Either way, what arrived together is stored by ``settle_batch``: run the batch
 (``run_batch``: ``batch.ingest``, one transaction) under the ``WriterLock``, then hand
 every answer back to where its request waits.
 
-A batch that fails as a whole is retried (another process or store thread took the same
-open key or card first: the retry reads what it committed; or PostgreSQL broke a deadlock
-between two batches by failing this one) and, failing again, split into single
-requests, so one bad request costs only its own answer.
+A batch that fails as a whole is retried (another process took the same open key or card
+first: the retry reads what it committed; or PostgreSQL broke a deadlock between two
+processes' batches by failing this one) and, failing again, split into single requests,
+so one bad request costs only its own answer.
 """
 
 from __future__ import annotations
@@ -39,10 +39,6 @@ logger = logging.getLogger("firelane.alerts.committer")
 # Retries of a whole batch that lost a race to another process, before splitting it.
 ATTEMPTS = 4
 MAX_BATCH = 256
-# Batches stored at once on PostgreSQL, each on a connection of its own: a batch mostly
-# waits (for each statement's answer, then for its commit), and the next one need not
-# wait with it. SQLite lets one writer in at a time.
-STORES = 2
 # How a batch is stored: ``run_batch``, or a test's stand-in.
 Runner = Callable[[Database, Sequence[IngestWork]], list[Outcome]]
 Place = TypeVar("Place", bound=Hashable)  # where answers go: an event loop, a connection
@@ -53,11 +49,6 @@ _RETRY_STATES = frozenset({"40P01", "40001"})
 
 def _lost_race(exc: OperationalError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _RETRY_STATES
-
-
-def stores(db: Database) -> int:
-    """How many batches a writer stores at once on this database."""
-    return STORES if db.dialect == "postgresql" else 1
 
 
 def run_batch(db: Database, works: Sequence[IngestWork]) -> list[Outcome]:

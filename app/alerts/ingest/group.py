@@ -5,10 +5,6 @@ disk's flush rate. Requests are queued instead; the writer thread takes everythi
 waiting, stores it with ``committer.settle_batch`` (ONE transaction, committed before any
 request is answered), and only then answers each request. A 2xx still means the alert is
 on disk, and a request never waits for more than the batch in progress plus its own.
-
-On PostgreSQL, ``committer.STORES`` writer threads take batches from the queue, each
-with a connection of its own, so a batch is stored while another commits (see
-``writer``: the database keeps them apart).
 """
 
 from __future__ import annotations
@@ -21,14 +17,7 @@ import threading
 from dataclasses import dataclass
 
 from app.alerts.ingest.batch import IngestWork, Outcome
-from app.alerts.ingest.committer import (
-    MAX_BATCH,
-    Runner,
-    WriterLock,
-    run_batch,
-    settle_batch,
-    stores,
-)
+from app.alerts.ingest.committer import MAX_BATCH, Runner, WriterLock, run_batch, settle_batch
 from app.core.db import Database
 
 logger = logging.getLogger("firelane.alerts.committer")
@@ -66,15 +55,13 @@ class GroupCommitter:
         *,
         max_batch: int = MAX_BATCH,
         runner: Runner = run_batch,
-        threads: int | None = None,
     ) -> None:
         self.db = db
         self.max_batch = max_batch
         self._runner = runner
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._threads = stores(db) if threads is None else threads
-        self._running = 0  # writer threads started and not stopped for idleness
+        self._thread: threading.Thread | None = None
         self._writer_lock = WriterLock(db)
 
     async def submit(self, work: IngestWork) -> Outcome:
@@ -87,11 +74,11 @@ class GroupCommitter:
 
     def _ensure_writer(self) -> None:
         with self._lock:
-            if self._running < self._threads:
-                self._running += 1
-                threading.Thread(
+            if self._thread is None:
+                self._thread = threading.Thread(
                     target=self._write, name="firelane-ingest-writer", daemon=True
-                ).start()
+                )
+                self._thread.start()
 
     def _take(self) -> list[_Job] | None:
         try:
@@ -99,7 +86,7 @@ class GroupCommitter:
         except queue.Empty:
             with self._lock:
                 if self._queue.empty():
-                    self._running -= 1  # idle: stop; the next submit starts a writer
+                    self._thread = None  # idle: stop; the next submit starts a writer
                     return None
             return []
         batch = [first]

@@ -8,17 +8,9 @@ socket (``codec``), and answer only when the writer says the batch holding it is
 committed. The writer batches what all of them sent into one transaction
 (``committer.settle_batch``) and does nothing else, so it has a core to itself.
 
-On SQLite the loop is single-threaded: read every frame that arrived, store them as one
-batch, queue the answers, repeat. Requests arriving while a batch is stored wait in the
-socket buffers and form the next batch.
-
-On PostgreSQL, a batch mostly waits: for each statement's answer, then for its commit.
-There, ``committer.STORES`` threads, each with a connection of its own, take batches from
-what the loop read, so a request that arrives while a batch commits is stored at once
-instead of after it; the loop sends the answers they queue. The database keeps them apart: one open
-alert per key (a batch that loses the race is retried by ``run_batch`` and reads the
-winner's rows), and the locks on a key's alert row and on a column order two batches that
-touch the same card or place cards in the same column.
+The loop is single-threaded: read every frame that arrived, store them as one batch,
+queue the answers, repeat. Requests arriving while a batch is stored wait in the socket
+buffers and form the next batch.
 """
 
 from __future__ import annotations
@@ -32,7 +24,6 @@ import signal
 import socket
 import stat
 import sys
-import threading
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,14 +31,7 @@ from typing import Any
 
 from app.alerts.ingest.batch import IngestWork, Outcome
 from app.alerts.ingest.codec import FrameBuffer, answers_frame, read_request
-from app.alerts.ingest.committer import (
-    MAX_BATCH,
-    Runner,
-    WriterLock,
-    run_batch,
-    settle_batch,
-)
-from app.alerts.ingest.committer import stores as stores_for
+from app.alerts.ingest.committer import MAX_BATCH, Runner, WriterLock, run_batch, settle_batch
 from app.core.db import Database
 
 logger = logging.getLogger("firelane.alerts.writer")
@@ -55,7 +39,6 @@ logger = logging.getLogger("firelane.alerts.writer")
 # How often an idle writer checks that it should still run (stop asked, parent gone).
 _TICK_SECONDS = 1.0
 _READ_SIZE = 1 << 20
-_WAKE = object()  # the selector's key for the socket the store threads wake the loop by
 
 
 @dataclass(slots=True, eq=False)
@@ -90,7 +73,6 @@ class Writer:
         *,
         max_batch: int = MAX_BATCH,
         runner: Runner = run_batch,
-        stores: int | None = None,
     ) -> None:
         self.db = db
         self.max_batch = max_batch
@@ -101,26 +83,12 @@ class Writer:
         self._waiting: deque[tuple[_Peer, Any, IngestWork]] = deque()
         self._lock = WriterLock(db)
         self._running = True
-        self._stores = stores_for(db) if stores is None else stores
-        # With store threads: they take batches from _waiting (under _ready) and queue the
-        # answers in _done, then wake the loop, which alone touches the peers.
-        self._ready = threading.Condition()
-        self._busy = 0
-        self._done: deque[tuple[_Peer, list[tuple[Any, Outcome]]]] = deque()
-        self._wake_in, self._wake_out = socket.socketpair()
-        self._wake_in.setblocking(False)
-        self._wake_out.setblocking(False)
-        self._selector.register(self._wake_in, selectors.EVENT_READ, _WAKE)
 
     def stop(self) -> None:
         self._running = False
-        self._wake()
 
     def serve(self, *, parent: int | None = None) -> None:
         """Run until ``stop()``, or until the process ``parent`` is gone."""
-        if self._stores > 1:
-            self._serve_threads(parent)
-            return
         try:
             while self._running:
                 self._poll(0 if self._waiting else _TICK_SECONDS)
@@ -132,69 +100,10 @@ class Writer:
         finally:
             self._close()
 
-    def _serve_threads(self, parent: int | None) -> None:
-        threads = [
-            threading.Thread(target=self._store_loop, name=f"firelane-ingest-store-{n}")
-            for n in range(self._stores)
-        ]
-        for thread in threads:
-            thread.start()
-        try:
-            while self._running:
-                self._poll(_TICK_SECONDS)
-                self._deliver()
-                with self._ready:
-                    idle = not self._waiting and not self._busy
-                if idle and parent is not None and os.getppid() != parent:
-                    logger.info("the serving process is gone: the writer stops")
-                    return
-        finally:
-            with self._ready:
-                self._running = False
-                self._ready.notify_all()
-            for thread in threads:
-                thread.join()  # each finishes the batch in hand
-            self._deliver()
-            self._close()
-
-    def _store_loop(self) -> None:
-        while True:
-            with self._ready:
-                while self._running and not self._waiting:
-                    self._ready.wait()
-                if not self._running:
-                    return
-                count = min(len(self._waiting), self.max_batch)
-                batch = [self._waiting.popleft() for _ in range(count)]
-                self._busy += 1
-            try:
-                settle_batch(self.db, self._lock, batch, self._queue_answer, runner=self._runner)
-            finally:
-                with self._ready:
-                    self._busy -= 1
-
-    def _queue_answer(self, peer: _Peer, pairs: list[tuple[Any, Outcome]]) -> None:
-        self._done.append((peer, pairs))
-        self._wake()
-
-    def _wake(self) -> None:
-        with contextlib.suppress(BlockingIOError, OSError):
-            self._wake_out.send(b"\0")
-
-    def _deliver(self) -> None:
-        while self._done:
-            peer, pairs = self._done.popleft()
-            self._answer(peer, pairs)
-
     def _poll(self, timeout: float) -> None:
         for key, mask in self._selector.select(timeout):
             if key.data is None:
                 self._accept()
-                continue
-            if key.data is _WAKE:
-                with contextlib.suppress(BlockingIOError):
-                    while self._wake_in.recv(4096):
-                        pass
                 continue
             peer: _Peer = key.data
             if mask & selectors.EVENT_READ:
@@ -228,10 +137,8 @@ class Writer:
                 logger.exception("an HTTP process sent a frame that cannot be read")
                 self._drop(peer)
                 return
-            with self._ready:
-                for request_id, work in requests:
-                    self._waiting.append((peer, request_id, work))
-                self._ready.notify()
+            for request_id, work in requests:
+                self._waiting.append((peer, request_id, work))
 
     def _store_batch(self) -> None:
         count = min(len(self._waiting), self.max_batch)
@@ -265,12 +172,10 @@ class Writer:
 
     def _close(self) -> None:
         for key in list(self._selector.get_map().values()):
-            if isinstance(key.data, _Peer):
+            if key.data is not None:
                 self._drop(key.data)
         self._selector.close()
         self._listener.close()
-        self._wake_in.close()
-        self._wake_out.close()
 
 
 def run(database_url: str, path: str, *, parent: int | None = None, standby: bool = False) -> None:

@@ -4,6 +4,12 @@
     .venv/bin/python bench/ingest.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
     .venv/bin/python bench/ingest.py --workers 2 --connections 64 --seconds 10
     .venv/bin/python bench/ingest.py --no-writer          # the one-process `firelane serve`
+    .venv/bin/python bench/ingest.py --table --postgres-server postgresql+psycopg://postgres@127.0.0.1/postgres
+
+``--table`` prints issue 20's table instead: alerts/s and p50 at 1, 4, 16 and 64 concurrent
+senders (distinct keys, ``serve --ingest-writer``), on SQLite and on PostgreSQL (a database
+made for the run on ``--postgres-server``, dropped after), with the CPU time per alert of
+Firelane's processes and PostgreSQL's, and the no-op endpoint's rate from the same run.
 
 Firelane runs as the README recommends for production on two cores: ``firelane serve
 --ingest-writer`` (one HTTP process, one ingest writer process; ``--workers N`` for N HTTP
@@ -40,6 +46,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -261,6 +269,122 @@ def _settled(url: str) -> tuple[int, int, int]:
         last = current
 
 
+SENDERS = (1, 4, 16, 64)
+
+
+@contextmanager
+def _postgres_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server of ``server_url``; dropped after."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    name = f"firelane_bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def _sweep(url: str, args: argparse.Namespace, log: Path) -> dict[int, dict[str, float]]:
+    """Firelane (``serve --ingest-writer``) at each count of concurrent senders, distinct
+    keys; each figure with the CPU ms per alert of Firelane's processes and PostgreSQL's."""
+    from sqlalchemy.engine import make_url
+
+    integration_id, token = _setup(url)
+    env = {
+        **os.environ,
+        "FIRELANE_DATABASE_URL": url,
+        "FIRELANE_SCHEDULER": "false",
+        "FIRELANE_SECRET_KEY": SECRET_KEY,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
+    }
+    path = f"/api/v1/ingest/{integration_id}"
+    postgres = url.startswith("postgresql")
+    port = _free_port()
+    server = _serve(_firelane(port, args.workers, writer=True), port, env, log)
+    rows: dict[int, dict[str, float]] = {}
+    try:
+        if args.warmup:
+            warm = {"seconds": args.warmup, "connections": 16, "threads": 1}
+            _wrk(port, path, token, distinct=True, **warm)
+        database = make_url(url).database if postgres else None
+        found = processes(server.pid, postgres=postgres, database=database)
+        for senders in SENDERS:
+            _settled(url)
+            start = cpu_used(found)
+            load = {"seconds": args.seconds, "connections": senders, "threads": 1}
+            figures = _wrk(port, path, token, distinct=True, **load)
+            end = cpu_used(found)
+            sent = max(figures["requests"], 1)
+            for role in start:
+                figures[f"cpu {role}"] = 1000 * (end[role] - start[role]) / sent
+            figures["cpu"] = sum(figures[f"cpu {role}"] for role in start)
+            rows[senders] = figures
+    finally:
+        server.terminate()
+        server.wait()
+    return rows
+
+
+def _table(args: argparse.Namespace) -> None:
+    """Issue 20's table: SQLite and PostgreSQL at 1, 4, 16 and 64 senders, and the no-op."""
+    workdir = Path(tempfile.mkdtemp(prefix="firelane-bench-"))
+    log = workdir / "server.log"
+    sqlite_url = f"sqlite:///{workdir / 'bench.db'}"
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}"}
+    path, token = "/api/v1/ingest/1", "unchecked"  # the no-op reads neither
+    port = _free_port()
+    server = _serve(
+        _uvicorn(["--factory", "ingest:noop_app"], port, args.noop_workers), port, env, log
+    )
+    try:
+        load = {"seconds": args.seconds, "connections": 64, "threads": 1}
+        noop = _wrk(port, path, token, distinct=False, **load)
+    finally:
+        server.terminate()
+        server.wait()
+    sqlite = _sweep(sqlite_url, args, log)
+    with _postgres_database(args.postgres_server) as postgres_url:
+        postgres = _sweep(postgres_url, args, log)
+    print(
+        f"serve --ingest-writer, {args.workers} HTTP process(es), distinct keys, "
+        f"{args.seconds}s per run; no-op (parse + validate, {args.noop_workers} processes, "
+        f"64 connections): {noop['rate']:.0f}/s"
+    )
+    print("| concurrent senders | SQLite alerts/s (p50) | PostgreSQL alerts/s (p50) | PG/SQLite |")
+    print("|---|---|---|---|")
+    for senders in SENDERS:
+        lite, pg = sqlite[senders], postgres[senders]
+        print(
+            f"| {senders} | {lite['rate']:,.0f} ({lite['p50']:.1f} ms) "
+            f"| {pg['rate']:,.0f} ({pg['p50']:.1f} ms) | {pg['rate'] / lite['rate']:.0%} |"
+        )
+    print("CPU ms per alert (http, writer and spare, PostgreSQL's backends of the run):")
+    for name, rows in (("SQLite", sqlite), ("PostgreSQL", postgres)):
+        for senders in SENDERS:
+            parts = ", ".join(
+                f"{key[4:]} {value:.3f}"
+                for key, value in rows[senders].items()
+                if key.startswith("cpu ")
+            )
+            print(f"  {name:<10} {senders:>2} senders: total {rows[senders]['cpu']:.3f} ({parts})")
+    errors = sum(row["errors"] for rows in (sqlite, postgres) for row in rows.values())
+    print(f"non-2xx answers: {errors:.0f}")
+    one, four = postgres[1]["p50"], postgres[4]["p50"]
+    print(
+        f"goals: PG/SQLite at 16 senders {postgres[16]['rate'] / sqlite[16]['rate']:.0%} "
+        f"(>= 60%); PG p50 at 4 senders / at 1 sender {four / one:.2f} (<= 2)"
+    )
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -279,9 +403,22 @@ def main() -> None:
     parser.add_argument(
         "--warmup", type=int, default=2, help="seconds of load before measuring each app"
     )
+    parser.add_argument(
+        "--table",
+        action="store_true",
+        help="issue 20's table: 1, 4, 16, 64 senders, SQLite and PostgreSQL, and the no-op",
+    )
+    parser.add_argument(
+        "--postgres-server",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="with --table: the server on which a database is made for the run",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
+    if args.table:
+        _table(args)
+        return
     workdir = Path(tempfile.mkdtemp(prefix="firelane-bench-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     integration_id, token = _setup(url)

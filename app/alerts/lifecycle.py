@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import bindparam
+from sqlalchemy.orm import lazyload
 from sqlmodel import Session, col, select
 
 from app.alerts.maintenance import window_for
@@ -36,7 +37,9 @@ from app.boards.activity import Actor, Entry, Once, card_snapshot, write_events
 from app.boards.cards import change_card, place_card
 from app.boards.exceptions import WipLimitReached
 from app.boards.models import BoardColumn, Card, Priority
+from app.core import events
 from app.core.db import pk, unprepared
+from app.hooks.catalogue import EVENT_TYPES
 
 _CHUNK = 500
 # Built once: every batch runs them.
@@ -50,6 +53,10 @@ _CURRENT = (
     .with_for_update()
 )
 _CARDS = select(Card).where(col(Card.id).in_(bindparam("ids", expanding=True)))
+# The cards alone: their labels, checklist, links, targets and alert (five more queries)
+# are only read for their snapshots, so they are loaded only if one is taken.
+_BARE_CARDS = _CARDS.options(lazyload("*"))
+_EVERY_TYPE = tuple(event_type.name for event_type in EVENT_TYPES)
 
 Key = tuple[int, str]
 
@@ -125,7 +132,8 @@ class AlertBook:
                 by_integration.setdefault(key[0], set()).add(key[1])
         card_ids: list[int] = []
         with unprepared(self.session):  # planned for the keys at hand, however big the table
-            for integration_id, wanted in by_integration.items():
+            # Locked in one order (integration, key), so two batches never deadlock on them.
+            for integration_id, wanted in sorted(by_integration.items()):
                 ordered = sorted(wanted)
                 self._looked_up.update((integration_id, key) for key in ordered)
                 for start in range(0, len(ordered), _CHUNK):
@@ -134,10 +142,16 @@ class AlertBook:
                     for row in self.session.exec(_CURRENT, params=chunk):
                         self._current[(integration_id, row.dedup_key)] = row
                         card_ids.append(row.card_id)
+            cards = _CARDS if card_ids and self._snapshots_wanted() else _BARE_CARDS
             for start in range(0, len(card_ids), _CHUNK):
                 ids = {"ids": card_ids[start : start + _CHUNK]}
-                for card in self.session.exec(_CARDS, params=ids):
+                for card in self.session.exec(cards, params=ids):
                     self._cards[pk(card)] = card
+
+    def _snapshots_wanted(self) -> bool:
+        """Whether an event emitted now would take its card's snapshot (a rule or listener
+        reads it); if so, the cards are loaded whole, in a few queries for all of them."""
+        return any(events.wanted(self.session, event_type) for event_type in _EVERY_TYPE)
 
     def current(self, integration_id: int, key: str) -> Alert | None:
         found = (integration_id, key)
@@ -218,14 +232,16 @@ class AlertBook:
 
     def flush_events(self) -> None:
         """Write the openings and the card events of every signal applied so far, in order."""
-        self._settle()
+        # The new cards' card.created events go first, in the same INSERT as the rest.
+        entries: list[Entry] = []
+        self._settle(created=entries)
         if not self._pending:
+            write_events(self.session, entries)
             return
         self.session.flush()
         # One snapshot per card, as the card is now, taken by
         # write_events right away if anybody wants it.
         snapshots: dict[int, Once] = {}
-        entries: list[Entry] = []
         for pending in self._pending:
             card = pending.card
             if isinstance(card, Opening):
@@ -248,13 +264,17 @@ class AlertBook:
         self._pending.clear()
         write_events(self.session, entries)
 
-    def _settle(self) -> None:
-        """Write every opening so far: their cards and events, then their alert rows."""
+    def _settle(self, created: list[Entry] | None = None) -> None:
+        """Write every opening so far: their cards and events, then their alert rows.
+
+        ``created``: their ``card.created`` events go there, for the caller to write
+        before any other event (``flush_events``, which writes them with its own).
+        """
         if not self._opening:
             return
         settled = list(self._opening.items())
         self._opening.clear()
-        write_openings(self.session, [each for _, each in settled])
+        write_openings(self.session, [each for _, each in settled], created)
         for key, _ in settled:
             self._looked_up.discard(key)  # touched again, it is read back (locked) as a row
 

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from app.alerts.models import ALERT_ROW, Alert, Integration, summary_json
 from app.alerts.severity import priority_for
 from app.alerts.sources.base import NormalisedAlert
+from app.boards.activity import Entry
 from app.boards.bulk import CardSpec, OpenedCard, open_cards
 from app.boards.models import CardKind
 from app.core.db import insert_returning_ids, pk
@@ -91,12 +92,16 @@ def opening(
     return Opening(spec, values)
 
 
-def write_openings(session: Session, openings: Sequence[Opening]) -> None:
+def write_openings(
+    session: Session, openings: Sequence[Opening], created: list[Entry] | None = None
+) -> None:
     """Write the openings' cards and events, then their alert rows; flushes nothing else.
 
     A fire is never refused for a full column: it goes to the next open one with room.
+    ``created``: the cards' ``card.created`` events go there, unwritten (``open_cards``).
     """
-    cards = open_cards(session, [each.spec for each in openings], top=True, overflow=True)
+    specs = [each.spec for each in openings]
+    cards = open_cards(session, specs, top=True, overflow=True, created=created)
     for each, card in zip(openings, cards, strict=True):
         each.card = card
         each.values["card_id"] = card.id

@@ -105,6 +105,13 @@ class OpenedCard:
         # The links are made after the card.created event; the rest is as it was then.
         return amend(self.created, {"links": self.links, "alert": alert})
 
+    def created_snapshot(self) -> Document:
+        """The card as its ``card.created`` event shows it: before its links."""
+        if self.created is None:
+            self.snapshot()
+        assert self.created is not None
+        return self.created
+
 
 @dataclass(slots=True)
 class _Column:
@@ -213,9 +220,18 @@ class _Planner:
 
 
 def open_cards(
-    session: Session, specs: Sequence[CardSpec], *, top: bool = False, overflow: bool = False
+    session: Session,
+    specs: Sequence[CardSpec],
+    *,
+    top: bool = False,
+    overflow: bool = False,
+    created: list[Entry] | None = None,
 ) -> list[OpenedCard]:
     """Insert cards and their ``card.created`` events, in order; flushes, the caller commits.
+
+    ``created``: the ``card.created`` events are appended to it instead of written, for
+    the caller to write with ``write_events`` before any other event of these cards
+    (with its own, in one INSERT).
 
     ``overflow``: a card whose column's hard WIP limit is reached goes to the next open
     (not done) column of its board with room, in board order; if none has room, the first
@@ -256,20 +272,21 @@ def open_cards(
         opened.append(OpenedCard(values=row, labels=sorted(set(spec.labels))))
     labels = [{"card_id": card.id, "name": name} for card in opened for name in card.labels]
     insert_rows(session, _LABEL, labels)
-    write_events(
-        session,
-        [
-            Entry(
-                card_id=card.id,
-                board_id=spec.board_id,
-                type="card.created",
-                actor=spec.actor,
-                card=card.snapshot,
-                to_column_id=card.column_id,
-            )
-            for card, spec in zip(opened, specs, strict=True)
-        ],
-    )
+    entries = [
+        Entry(
+            card_id=card.id,
+            board_id=spec.board_id,
+            type="card.created",
+            actor=spec.actor,
+            card=card.created_snapshot,
+            to_column_id=card.column_id,
+        )
+        for card, spec in zip(opened, specs, strict=True)
+    ]
+    if created is None:
+        write_events(session, entries)
+    else:
+        created += entries
     links: list[dict[str, Any]] = []
     for card, spec in zip(opened, specs, strict=True):
         for target_card_id, kind in spec.links:

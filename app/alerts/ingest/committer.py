@@ -12,8 +12,9 @@ Either way, what arrived together is stored by ``settle_batch``: run the batch
 every answer back to where its request waits.
 
 A batch that fails as a whole is retried (another process took the same open key or card
-first: the retry reads what it committed) and, failing again, split into single
-requests, so one bad request costs only its own answer.
+first: the retry reads what it committed; or PostgreSQL broke a deadlock between two
+processes' batches by failing this one) and, failing again, split into single requests,
+so one bad request costs only its own answer.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ MAX_BATCH = 256
 Runner = Callable[[Database, Sequence[IngestWork]], list[Outcome]]
 Place = TypeVar("Place", bound=Hashable)  # where answers go: an event loop, a connection
 Ticket = TypeVar("Ticket")  # what one answer settles there: a future, a request id
+# PostgreSQL's deadlock_detected and serialization_failure: retrying is the remedy.
+_RETRY_STATES = frozenset({"40P01", "40001"})
+
+
+def _lost_race(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _RETRY_STATES
 
 
 def run_batch(db: Database, works: Sequence[IngestWork]) -> list[Outcome]:
@@ -55,6 +62,8 @@ def run_batch(db: Database, works: Sequence[IngestWork]) -> list[Outcome]:
         except (IntegrityError, StaleDataError):
             continue  # a concurrent writer got there first; read its result and go again
         except OperationalError as exc:
+            if _lost_race(exc):
+                continue
             logger.warning("store unavailable while ingesting: %s", exc.orig)
             return [Unavailable() for _ in works]
         except AppError as exc:

@@ -46,8 +46,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import cpu_used, processes  # noqa: E402 - after the path it needs
+from tests.support import postgres_database  # noqa: E402
 
 SECRET_KEY = "bench-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway benchmark database
 
@@ -272,31 +271,9 @@ def _settled(url: str) -> tuple[int, int, int]:
 SENDERS = (1, 4, 16, 64)
 
 
-@contextmanager
-def _postgres_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on the PostgreSQL server of ``server_url``; dropped after."""
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
-
-    name = f"firelane_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
-def _sweep(url: str, args: argparse.Namespace, log: Path) -> dict[int, dict[str, float]]:
-    """Firelane (``serve --ingest-writer``) at each count of concurrent senders, distinct
-    keys; each figure with the CPU ms per alert of Firelane's processes and PostgreSQL's."""
-    from sqlalchemy.engine import make_url
-
+def _served(url: str) -> tuple[str, str, dict[str, str]]:
+    """An integration to post to (its ingest path and token), and the environment that
+    serves Firelane on ``url`` for the bench."""
     integration_id, token = _setup(url)
     env = {
         **os.environ,
@@ -305,7 +282,15 @@ def _sweep(url: str, args: argparse.Namespace, log: Path) -> dict[int, dict[str,
         "FIRELANE_SECRET_KEY": SECRET_KEY,
         "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
     }
-    path = f"/api/v1/ingest/{integration_id}"
+    return f"/api/v1/ingest/{integration_id}", token, env
+
+
+def _sweep(url: str, args: argparse.Namespace, log: Path) -> dict[int, dict[str, float]]:
+    """Firelane (``serve --ingest-writer``) at each count of concurrent senders, distinct
+    keys; each figure with the CPU ms per alert of Firelane's processes and PostgreSQL's."""
+    from sqlalchemy.engine import make_url
+
+    path, token, env = _served(url)
     postgres = url.startswith("postgresql")
     port = _free_port()
     server = _serve(_firelane(port, args.workers, writer=True), port, env, log)
@@ -351,7 +336,7 @@ def _table(args: argparse.Namespace) -> None:
         server.terminate()
         server.wait()
     sqlite = _sweep(sqlite_url, args, log)
-    with _postgres_database(args.postgres_server) as postgres_url:
+    with postgres_database(args.postgres_server, "firelane_bench") as postgres_url:
         postgres = _sweep(postgres_url, args, log)
     print(
         f"serve --ingest-writer, {args.workers} HTTP process(es), distinct keys, "
@@ -421,15 +406,7 @@ def main() -> None:
         return
     workdir = Path(tempfile.mkdtemp(prefix="firelane-bench-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    integration_id, token = _setup(url)
-    env = {
-        **os.environ,
-        "FIRELANE_DATABASE_URL": url,
-        "FIRELANE_SCHEDULER": "false",
-        "FIRELANE_SECRET_KEY": SECRET_KEY,
-        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
-    }
-    path = f"/api/v1/ingest/{integration_id}"
+    path, token, env = _served(url)
     load = {"seconds": args.seconds, "connections": args.connections, "threads": args.threads}
     # A server that has just started compiles statements and fills caches: not measured.
     warm = {**load, "seconds": args.warmup}

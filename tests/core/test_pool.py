@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -9,15 +11,20 @@ import sqlalchemy as sa
 
 from app.core import db as db_module
 from app.core.db import Database
+from tests.support import need, postgres_database
 
 
 @pytest.fixture
-def pg(database_url: str) -> Any:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite opens its connections without a network between")
-    database = Database.from_url(database_url)
-    yield database
-    database.dispose()
+def pg() -> Iterator[Database]:
+    """A PostgreSQL database of its own (SQLite's connections have no network between:
+    these tests are PostgreSQL's alone, and run once)."""
+    base = os.environ.get("FIRELANE_TEST_DATABASE_URL")
+    need(base is not None, "PostgreSQL (FIRELANE_TEST_DATABASE_URL)")
+    assert base is not None
+    with postgres_database(base, "firelane_pool") as url:
+        database = Database.from_url(url)
+        yield database
+        database.dispose()
 
 
 def _backend(database: Database) -> int:
@@ -39,11 +46,11 @@ def test_a_connection_in_use_a_moment_ago_is_not_pinged(
 
 
 def test_a_connection_that_died_while_idle_is_replaced(
-    pg: Database, database_url: str, monkeypatch: pytest.MonkeyPatch
+    pg: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(db_module, "PING_AFTER_SECONDS", 0.0)  # every one counts as idle
     first = _backend(pg)
-    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(pg.engine.url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(

@@ -176,11 +176,11 @@ class LedgerEntry:
 
     @property
     def rate_before_per_week(self) -> float:
-        return self.before * 7 / LEDGER_SPAN.days
+        return per_week(self.before, LEDGER_SPAN.days)
 
     @property
     def rate_after_per_week(self) -> float:
-        return self.after * 7 / self.days_after
+        return per_week(self.after, self.days_after)
 
     @property
     def hours_per_year_before(self) -> float:
@@ -199,11 +199,15 @@ class LedgerEntry:
         return status(self.before, self.after, self.days_after)
 
 
+def per_week(count: int, days: float) -> float:
+    return count * 7 / days
+
+
 def status(before: int, after: int, days_after: float) -> Status:
     """A ledger entry's status: from its episodes (or occurrences) alone."""
     if days_after < 7:
         return "too_early"
-    if after * 7 / days_after <= before * 7 / LEDGER_SPAN.days / 2:
+    if per_week(after, days_after) <= per_week(before, LEDGER_SPAN.days) / 2:
         return "retired"
     return "still_burning"
 

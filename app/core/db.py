@@ -26,6 +26,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
+from app.core import deferred
 from app.core.jsontext import dumps_text
 
 NAMING_CONVENTION = {
@@ -128,6 +129,7 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         url, echo=echo, pool_size=10, max_overflow=20, json_serializer=dumps_text
     )
     _ping_when_idle(engine)
+    deferred.install(engine)
     return engine
 
 
@@ -194,9 +196,10 @@ def _pg_array_type(column: sa.Column[Any], dialect: Dialect) -> str:
 def _postgres_insert(
     session: Session, table: sa.Table, rows: Sequence[dict[str, Any]], *, number: bool = False
 ) -> list[int]:
-    """INSERT rows with one statement: each column as one array (sent in binary, %b),
-    ``unnest`` into rows; with ``number``, each row gets the next id of the table's
-    sequence, in row order, and the ids come back (ascending, so in row order too).
+    """INSERT rows with one statement: each column as one array, ``unnest`` into rows;
+    with ``number``, each row gets the next id of the table's sequence, in row order, and
+    the ids come back (ascending, so in row order too), the arrays sent in binary (%b).
+    Without, nothing comes back: ``_postgres_queue``.
 
     One short statement psycopg parses once, instead of a pipelined INSERT per row that
     costs more client time than the rows take on the server.
@@ -234,6 +237,36 @@ def _postgres_insert(
     ]
     result = connection.exec_driver_sql(statement, tuple(arrays_of_values))
     return sorted(int(row_id) for row_id in result.scalars()) if number else []
+
+
+_RECORDSET: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
+
+
+def _postgres_queue(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Queue an INSERT of rows (``deferred``: sent with the transaction's next statement
+    or its commit). The rows go as one JSON document, read by ``json_populate_recordset``
+    into the table's own row type: one string in the statement's text, where arrays
+    would cost psycopg more to write as text than the rows cost to store."""
+    connection = session.connection()
+    names = tuple(rows[0])
+    found = _RECORDSET.get((table.name, names))
+    if found is None:
+        quoted = ", ".join(f'"{name}"' for name in names)
+        # Names from the table's metadata, the rows as a parameter.
+        statement = (
+            f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} '  # noqa: S608
+            f'FROM json_populate_recordset(NULL::"{table.name}", %s)'
+        )
+        times = tuple(name for name in names if isinstance(table.c[name].type, UTCDateTime))
+        found = _RECORDSET[(table.name, names)] = (statement, times)
+    statement, times = found
+    if times:  # stored as UTC whatever the value's zone, as UTCDateTime binds them
+        rows = [row | {name: _utc(row[name]) for name in times} for row in rows]
+    deferred.queue(connection, statement, (dumps_text(rows),))
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else _as_utc(value)
 
 
 _SQLITE: dict[tuple[str, tuple[str, ...]], tuple[str, str, list[Any]]] = {}
@@ -348,7 +381,7 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
     if not rows:
         return
     if session.get_bind().dialect.name == "postgresql":
-        _postgres_insert(session, table, rows)
+        _postgres_queue(session, table, rows)
         return
     connection, head, marks, values = _sqlite_rows(session, table, rows)
     connection.exec_driver_sql(head + marks, values)  # one prepared statement, executemany

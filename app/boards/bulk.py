@@ -4,7 +4,8 @@
 the same result: the same rows, the same ``card.created`` events in the same order with the
 same snapshots, the same rank keys, the same hard WIP limits. It costs a few statements per
 batch instead of about ten per card: the boards' columns are read once; each column a card
-goes to is locked, counted and ranked once; cards, labels, events and links go in with one
+goes to is locked, counted and ranked once (cards on top of a column without a hard WIP
+limit need no lock: ``rank.TopKeys``); cards, labels, events and links go in with one
 INSERT each. No ORM objects are made: each card comes back as an ``OpenedCard`` that renders
 its own snapshot. Soft WIP limits give no warnings here (nobody reads them in bulk).
 Flushes the session first; the caller commits.
@@ -34,7 +35,15 @@ _COLUMN = BoardColumn.__table__  # type: ignore[attr-defined]
 
 # Built once: a batch runs each of them, and building a statement costs more than running it.
 _BOARD_COLUMNS = (
-    select(_COLUMN.c.id, _COLUMN.c.board_id, _COLUMN.c.position, _COLUMN.c.is_done)
+    select(
+        _COLUMN.c.id,
+        _COLUMN.c.board_id,
+        _COLUMN.c.position,
+        _COLUMN.c.is_done,
+        _COLUMN.c.name,
+        _COLUMN.c.wip_limit,
+        _COLUMN.c.wip_mode,
+    )
     .where(_COLUMN.c.board_id.in_(bindparam("boards", expanding=True)))
     .order_by(_COLUMN.c.board_id, _COLUMN.c.position, _COLUMN.c.id)
 )
@@ -49,6 +58,8 @@ _LOCK_COLUMN = (
     .where(_COLUMN.c.id == bindparam("column_id"), _COLUMN.c.board_id == bindparam("board_id"))
     .with_for_update()
 )
+# This process's keys for cards placed on top of a column without its lock.
+TOP_KEYS = rank.TopKeys()
 _IN_COLUMN = (_CARD.c.column_id == bindparam("column_id")) & _CARD.c.archived_at.is_(None)
 _HELD = select(func.count()).select_from(_CARD).where(_IN_COLUMN)
 _TOP_RANK = select(_CARD.c.rank).where(_IN_COLUMN).order_by(_CARD.c.rank).limit(1)
@@ -125,6 +136,10 @@ class _Column:
     held: int | None = None  # cards in it (not archived), hard limits only
     edge: str | None = None
     placed: list[int] = field(default_factory=list)  # indices of the specs it takes
+    unlocked: bool = False  # cards go on top of it without its lock (``TOP_KEYS``)
+
+    def has_no_limit(self) -> bool:
+        return self.wip_limit is None or self.wip_mode != "hard"
 
     def has_room(self) -> bool:
         if self.wip_limit is None or self.wip_mode != "hard":
@@ -151,8 +166,13 @@ class _Planner:
         self.boards: dict[int, list[tuple[int, int, bool]]] = {
             board_id: [] for board_id in board_ids
         }
-        for column_id, board_id, position, is_done in query:
+        # As read, unlocked: what a column on top of which cards go without its lock needs.
+        self.read: dict[int, _Column] = {}
+        for column_id, board_id, position, is_done, name, wip_limit, wip_mode in query:
             self.boards[board_id].append((column_id, position, is_done))
+            self.read[column_id] = _Column(
+                column_id, board_id, name, position, wip_limit, wip_mode, is_done
+            )
         self.columns: dict[int, _Column] = {}
 
     def first_position(self, board_id: int) -> int:
@@ -160,12 +180,21 @@ class _Planner:
         return min(position for _, position, _ in columns) if columns else 0
 
     def _use(self, column_id: int, board_id: int) -> _Column:
-        """Lock a column the first time a card goes to it, and read what placing needs."""
+        """Lock a column the first time a card goes to it, and read what placing needs.
+
+        Cards on top of a column without a hard WIP limit need no lock (``TOP_KEYS``):
+        nothing is counted, and their keys cannot collide with another transaction's.
+        """
         found = self.columns.get(column_id)
         if found is not None:
             if found.board_id != board_id:
                 raise ColumnNotFound()
             return found
+        read = self.read.get(column_id)
+        if read is not None and read.board_id == board_id and self.top and read.has_no_limit():
+            read.unlocked = True
+            self.columns[column_id] = read
+            return read
         at = {"column_id": column_id, "board_id": board_id}
         row = self.session.execute(_LOCK_COLUMN, at).first()
         if row is None:
@@ -212,6 +241,10 @@ class _Planner:
                 continue
             query = _TOP_RANK if self.top else _BOTTOM_RANK
             edge = self.session.execute(query, {"column_id": column.id}).scalar()
+            if column.unlocked:
+                issued = TOP_KEYS.issue(column.id, edge, len(column.placed))
+                keys.update(zip(column.placed, issued, strict=True))
+                continue
             # Key by key, as new_card one after another: each new card next to the last one.
             for index in column.placed:
                 edge = rank.between(None, edge) if self.top else rank.between(edge, None)

@@ -185,84 +185,52 @@ SessionDep = Annotated[Session, Depends(get_session)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
-_UNNEST: dict[tuple[str, tuple[str, ...], bool], tuple[str, list[Any]]] = {}
-
-
-def _pg_array_type(column: sa.Column[Any], dialect: Dialect) -> str:
-    name = column.type.compile(dialect=dialect)
-    return name.split(" COLLATE ", 1)[0]  # the column applies its own collation
+_RECORDSET: dict[tuple[str, tuple[str, ...], bool], tuple[str, tuple[str, ...]]] = {}
 
 
 def _postgres_insert(
-    session: Session, table: sa.Table, rows: Sequence[dict[str, Any]], *, number: bool = False
+    session: Session, table: sa.Table, rows: Sequence[dict[str, Any]], *, number: bool
 ) -> list[int]:
-    """INSERT rows with one statement: each column as one array, ``unnest`` into rows;
-    with ``number``, each row gets the next id of the table's sequence, in row order, and
-    the ids come back (ascending, so in row order too), the arrays sent in binary (%b).
-    Without, nothing comes back: ``_postgres_queue``.
+    """INSERT rows with one short statement: the rows as one JSON document (orjson),
+    read by ``json_populate_recordset`` into the table's own row type. With ``number``,
+    each row gets the next id of the table's sequence as the rows are read, in order, and
+    the ids come back (ascending, so in row order too). Without, nothing comes back and
+    the statement is queued (``deferred``): sent with the transaction's next statement or
+    its commit.
 
-    One short statement psycopg parses once, instead of a pipelined INSERT per row that
-    costs more client time than the rows take on the server.
+    A document is one string for psycopg to send, written by orjson in C; columns as
+    arrays cost psycopg more than the rows cost the server, a pipelined INSERT per row
+    more still. A JSON column's None is SQL NULL here (Firelane's JSON columns are never
+    None, and NOT NULL).
     """
     connection = session.connection()
     names = tuple(rows[0])
-    found = _UNNEST.get((table.name, names, number))
+    found = _RECORDSET.get((table.name, names, number))
     if found is None:
-        dialect = connection.dialect
-        columns = [table.c[name] for name in names]
-        arrays = ", ".join(f"%b::{_pg_array_type(column, dialect)}[]" for column in columns)
         quoted = ", ".join(f'"{name}"' for name in names)
-        # Names from the table's metadata, values as parameters.
+        # Names from the table's metadata, the rows as a parameter.
+        source = f'json_populate_recordset(NULL::"{table.name}", %s)'
         if number:
             sequence = connection.exec_driver_sql(
                 "SELECT pg_get_serial_sequence(%s, 'id')", (table.name,)
             ).scalar_one()
-            into = f'INSERT INTO "{table.name}" ("id", {quoted})'
-            # unnest yields the rows in array order, and each row draws its id as it goes.
             statement = (
-                f"{into} SELECT nextval('{sequence}'::regclass), * "  # noqa: S608
-                f"FROM unnest({arrays}) RETURNING id"
+                f'INSERT INTO "{table.name}" ("id", {quoted}) '  # noqa: S608
+                f"SELECT nextval('{sequence}'::regclass), {quoted} FROM {source} RETURNING id"
             )
         else:
-            into = f'INSERT INTO "{table.name}" ({quoted})'
-            statement = f"{into} SELECT * FROM unnest({arrays})"  # noqa: S608
-        processors = [
-            column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns
-        ]
-        found = _UNNEST[(table.name, names, number)] = (statement, processors)
-    statement, processors = found
-    arrays_of_values = [
-        [row[name] if process is None or row[name] is None else process(row[name]) for row in rows]
-        for name, process in zip(names, processors, strict=True)
-    ]
-    result = connection.exec_driver_sql(statement, tuple(arrays_of_values))
-    return sorted(int(row_id) for row_id in result.scalars()) if number else []
-
-
-_RECORDSET: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
-
-
-def _postgres_queue(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Queue an INSERT of rows (``deferred``: sent with the transaction's next statement
-    or its commit). The rows go as one JSON document, read by ``json_populate_recordset``
-    into the table's own row type: one string in the statement's text, where arrays
-    would cost psycopg more to write as text than the rows cost to store."""
-    connection = session.connection()
-    names = tuple(rows[0])
-    found = _RECORDSET.get((table.name, names))
-    if found is None:
-        quoted = ", ".join(f'"{name}"' for name in names)
-        # Names from the table's metadata, the rows as a parameter.
-        statement = (
-            f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} '  # noqa: S608
-            f'FROM json_populate_recordset(NULL::"{table.name}", %s)'
-        )
+            statement = f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM {source}'  # noqa: S608
         times = tuple(name for name in names if isinstance(table.c[name].type, UTCDateTime))
-        found = _RECORDSET[(table.name, names)] = (statement, times)
+        found = _RECORDSET[(table.name, names, number)] = (statement, times)
     statement, times = found
     if times:  # stored as UTC whatever the value's zone, as UTCDateTime binds them
         rows = [row | {name: _utc(row[name]) for name in times} for row in rows]
-    deferred.queue(connection, statement, (dumps_text(rows),))
+    document = dumps_text(rows)
+    if not number:
+        deferred.queue(connection, statement, (document,))
+        return []
+    result = connection.exec_driver_sql(statement, (document,))
+    return sorted(int(row_id) for row_id in result.scalars())
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -381,7 +349,7 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
     if not rows:
         return
     if session.get_bind().dialect.name == "postgresql":
-        _postgres_queue(session, table, rows)
+        _postgres_insert(session, table, rows, number=False)
         return
     connection, head, marks, values = _sqlite_rows(session, table, rows)
     connection.exec_driver_sql(head + marks, values)  # one prepared statement, executemany

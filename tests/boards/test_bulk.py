@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from fractional_indexing import validate_order_key
 from sqlmodel import Session, col, select
 
-from app.boards import cards
+from app.boards import cards, rank
 from app.boards.activity import Actor, card_snapshot
 from app.boards.bulk import CardSpec, OpenedCard, open_cards
 from app.boards.exceptions import WipLimitReached
@@ -137,6 +138,7 @@ def _normal(data: dict[str, Any], names: dict[int, str], titles: dict[int, str])
     """An event's data with board-specific ids replaced by column names and card titles."""
     card = dict(data["card"])
     card["id"] = titles[card["id"]]
+    card.pop("rank")  # compared as the cards' order
     card["board_id"] = None
     card["column_id"] = names[card["column_id"]]
     card["links"] = [
@@ -167,11 +169,19 @@ def test_open_cards_makes_what_new_card_makes_one_by_one(
             rows = {pk(row): row for row in session.exec(select(Card).where(col(Card.id).in_(ids)))}
             titles = {card_id: row.title for card_id, row in rows.items()}
             titles.update({card_id: f"seed-{n}" for n, card_id in enumerate(seeded)})
+            # Keys of cards on top of a column without a hard WIP limit are this process's
+            # own (rank.TopKeys), so the keys differ; the order they give may not.
+            placed = session.exec(
+                select(Card.column_id, Card.id)
+                .where(Card.board_id == board.id, col(Card.archived_at).is_(None))
+                .order_by(col(Card.column_id), col(Card.rank))
+            ).all()
             results[way] = {
+                "order": [(names[column_id], titles[card_id]) for column_id, card_id in placed],
                 "cards": [
                     {
                         **CardPublic.model_validate(rows[card_id]).model_dump(
-                            mode="json", exclude={"id", "board_id", "column_id", "links"}
+                            mode="json", exclude={"id", "board_id", "column_id", "links", "rank"}
                         ),
                         "column": names[rows[card_id].column_id],
                         "links": [titles[link.target_card_id] for link in rows[card_id].links],
@@ -205,47 +215,89 @@ def test_open_cards_makes_what_new_card_makes_one_by_one(
         "Doing",
         "Doing",
     ]
+    assert bulk["order"] == reference["order"]
     assert bulk["cards"] == reference["cards"]
     assert bulk["events"] == reference["events"]
     assert bulk["stored"] == reference["stored"]
     assert [event[0] for event in bulk["events"]] == ["card.created"] * 6
 
 
-def test_new_cards_go_on_top_newest_first_with_the_keys_new_card_gives(db: Database) -> None:
+def test_new_cards_go_on_top_newest_first(db: Database) -> None:
     with db.session() as session:
         board, columns = _board(session, "ranks")
         _seed(session, board, columns)
-        specs = [_spec(board, columns["Doing"], f"c{n}") for n in range(5)]
+        doing = columns["Doing"]
+        top, _ = cards.new_card(
+            session, board=board, actor=ACTOR, title="top", column_id=doing, top=True
+        )
+        session.commit()
+        specs = [_spec(board, doing, f"c{n}") for n in range(5)]
         opened = open_cards(session, specs, top=True)
         session.commit()
         bulk_ranks = [card.values["rank"] for card in opened]
-    assert bulk_ranks == sorted(bulk_ranks, reverse=True)  # the newest is on top
-    with db.session() as session:
-        reference, _ = _board(session, "ranks-reference")
-        reference_columns = {
-            column.name: pk(column)
-            for column in session.exec(
-                select(BoardColumn).where(BoardColumn.board_id == reference.id)
-            )
-        }
-        ranks = []
-        for n in range(5):
-            card, _ = cards.new_card(
-                session,
-                board=reference,
-                actor=ACTOR,
-                title=f"c{n}",
-                column_id=reference_columns["Doing"],
-                top=True,
-            )
-            ranks.append(card.rank)
+        for key in bulk_ranks:
+            validate_order_key(key)
+        assert bulk_ranks == sorted(bulk_ranks, reverse=True)  # the newest is on top
+        assert max(bulk_ranks) < top.rank  # above what was there
+        # A person's card on top after them goes above them, as new_card places it.
+        person, _ = cards.new_card(
+            session, board=board, actor=ACTOR, title="person", column_id=doing, top=True
+        )
         session.commit()
-    assert bulk_ranks == ranks
-    with db.session() as session:
+        assert person.rank < min(bulk_ranks)
         made = open_cards(session, [_spec(board, columns["Done"], f"d{n}") for n in range(3)])
         session.commit()
     assert [card.values["rank"] for card in made] == sorted(card.values["rank"] for card in made)
     assert all(card.values["done_at"] is not None for card in made)  # a done column
+
+
+def test_top_keys_never_repeat_in_a_process_nor_match_another_processs() -> None:
+    """Two store threads of one process see the same top (neither sees the other's rows
+    before they commit); another process, or a person, too."""
+    ours, theirs = rank.TopKeys(), rank.TopKeys()
+    top = "a0"
+    first = ours.issue(1, top, 3)
+    second = ours.issue(1, top, 3)  # the first three not committed yet: same top seen
+    other = theirs.issue(1, top, 3)
+    person = rank.between(None, top)
+    given = first + second + other + [person]
+    assert len(set(given)) == len(given)
+    assert all(key < top for key in given)
+    assert second[-1] < second[0] < first[-1] < first[0]  # each newer one above
+    for key in given:
+        validate_order_key(key)
+    # From any top, however its keys ended: still below it and valid.
+    for edge in ["a0", "a0V", first[-1], other[-1], "Zz", None]:
+        (key,) = rank.TopKeys().issue(2, edge, 1)
+        validate_order_key(key)
+        assert edge is None or key < edge
+
+
+def test_two_transactions_place_cards_on_top_of_a_column_at_once(db: Database) -> None:
+    """No lock on a column without a hard WIP limit: on PostgreSQL the second transaction
+    places its cards while the first is open, and both commit (SQLite lets one writer in
+    at a time: there they follow each other)."""
+    with db.session() as session:
+        board, columns = _board(session, "at-once")
+        session.commit()
+    doing = columns["Doing"]
+    first, second = db.write(), db.write()
+    try:
+        one = open_cards(first, [_spec(board, doing, "one")], top=True)
+        if db.dialect == "sqlite":
+            first.commit()
+        two = open_cards(second, [_spec(board, doing, "two")], top=True)
+        second.commit()
+        first.commit()
+    finally:
+        first.close()
+        second.close()
+    assert one[0].values["rank"] != two[0].values["rank"]
+    with db.session() as session:
+        order = session.exec(
+            select(Card.title).where(Card.column_id == doing).order_by(col(Card.rank))
+        ).all()
+    assert order == ["two", "one"]
 
 
 def test_a_full_board_refuses_and_nothing_is_written(db: Database) -> None:

@@ -185,56 +185,118 @@ SessionDep = Annotated[Session, Depends(get_session)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
-_RECORDSET: dict[tuple[str, tuple[str, ...], bool], tuple[str, tuple[str, ...]]] = {}
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else _as_utc(value)
+
+
+class _Recordset:
+    """A table's rows (with these keys) as PostgreSQL reads them in bulk: one JSON document
+    (orjson, in C), read by ``json_populate_recordset`` into the table's own row type.
+
+    A document is one string for psycopg to send; columns as arrays cost psycopg more than
+    the rows cost the server, a pipelined INSERT per row more still. A JSON column's None
+    is SQL NULL here (Firelane's JSON columns are never None, and NOT NULL).
+    """
+
+    _made: dict[tuple[str, tuple[str, ...]], _Recordset] = {}
+
+    def __init__(self, connection: sa.Connection, table: sa.Table, names: tuple[str, ...]):
+        self.table = table.name
+        self.quoted = ", ".join(f'"{name}"' for name in names)
+        # Names from the table's metadata, the rows as a parameter.
+        self.source = f'json_populate_recordset(NULL::"{table.name}", %s)'
+        self.times = tuple(name for name in names if isinstance(table.c[name].type, UTCDateTime))
+        self.sequence: str | None = None
+        if "id" in table.c:
+            found = connection.exec_driver_sql(
+                "SELECT pg_get_serial_sequence(%s, 'id')", (table.name,)
+            ).scalar_one()
+            self.sequence = str(found) if found is not None else None
+
+    @classmethod
+    def of(cls, connection: sa.Connection, table: sa.Table, names: tuple[str, ...]) -> _Recordset:
+        found = cls._made.get((table.name, names))
+        if found is None:
+            found = cls._made[(table.name, names)] = cls(connection, table, names)
+        return found
+
+    def document(self, rows: Sequence[dict[str, Any]]) -> str:
+        if self.times:  # stored as UTC whatever the value's zone, as UTCDateTime binds them
+            times = self.times
+            rows = [row | {name: _utc(row[name]) for name in times} for row in rows]
+        return dumps_text(rows)
+
+    def insert(self, *, number: bool) -> str:
+        """The INSERT; with ``number``, each row draws the next id of the table's sequence
+        as the rows are read, in order (so ascending ids follow the rows)."""
+        into = f'INSERT INTO "{self.table}"'
+        if not number:
+            return f"{into} ({self.quoted}) SELECT {self.quoted} FROM {self.source}"  # noqa: S608
+        assert self.sequence is not None, f"{self.table} has no id sequence"
+        return (
+            f'{into} ("id", {self.quoted}) '  # noqa: S608
+            f"SELECT nextval('{self.sequence}'::regclass), {self.quoted} FROM {self.source}"
+        )
 
 
 def _postgres_insert(
     session: Session, table: sa.Table, rows: Sequence[dict[str, Any]], *, number: bool
 ) -> list[int]:
-    """INSERT rows with one short statement: the rows as one JSON document (orjson),
-    read by ``json_populate_recordset`` into the table's own row type. With ``number``,
-    each row gets the next id of the table's sequence as the rows are read, in order, and
-    the ids come back (ascending, so in row order too). Without, nothing comes back and
-    the statement is queued (``deferred``): sent with the transaction's next statement or
-    its commit.
-
-    A document is one string for psycopg to send, written by orjson in C; columns as
-    arrays cost psycopg more than the rows cost the server, a pipelined INSERT per row
-    more still. A JSON column's None is SQL NULL here (Firelane's JSON columns are never
-    None, and NOT NULL).
-    """
+    """INSERT rows with one short statement (``_Recordset``). With ``number``, the new ids
+    come back, ascending in row order. Without, nothing comes back and the statement is
+    queued (``deferred``): sent with the transaction's next statement or its commit."""
     connection = session.connection()
-    names = tuple(rows[0])
-    found = _RECORDSET.get((table.name, names, number))
-    if found is None:
-        quoted = ", ".join(f'"{name}"' for name in names)
-        # Names from the table's metadata, the rows as a parameter.
-        source = f'json_populate_recordset(NULL::"{table.name}", %s)'
-        if number:
-            sequence = connection.exec_driver_sql(
-                "SELECT pg_get_serial_sequence(%s, 'id')", (table.name,)
-            ).scalar_one()
-            statement = (
-                f'INSERT INTO "{table.name}" ("id", {quoted}) '  # noqa: S608
-                f"SELECT nextval('{sequence}'::regclass), {quoted} FROM {source} RETURNING id"
-            )
-        else:
-            statement = f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM {source}'  # noqa: S608
-        times = tuple(name for name in names if isinstance(table.c[name].type, UTCDateTime))
-        found = _RECORDSET[(table.name, names, number)] = (statement, times)
-    statement, times = found
-    if times:  # stored as UTC whatever the value's zone, as UTCDateTime binds them
-        rows = [row | {name: _utc(row[name]) for name in times} for row in rows]
-    document = dumps_text(rows)
+    recordset = _Recordset.of(connection, table, tuple(rows[0]))
+    document = recordset.document(rows)
     if not number:
-        deferred.queue(connection, statement, (document,))
+        deferred.queue(connection, recordset.insert(number=False), (document,))
         return []
+    statement = recordset.insert(number=True) + " RETURNING id"
     result = connection.exec_driver_sql(statement, (document,))
     return sorted(int(row_id) for row_id in result.scalars())
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return None if value is None else _as_utc(value)
+def insert_with_parents(
+    session: Session,
+    parents: sa.Table,
+    parent_rows: Sequence[dict[str, Any]],
+    children: sa.Table,
+    child_rows: Sequence[dict[str, Any]],
+    *,
+    link: str,
+) -> None:
+    """INSERT rows and rows that point to them: each child's ``link`` column holds the
+    index of its parent in ``parent_rows`` and is stored as that parent's new id.
+
+    On PostgreSQL one statement, queued (``deferred``): the parents in a WITH clause,
+    their ids numbered in row order, the children joined to them and stored in their own
+    order (their ids follow it). Elsewhere the parents' INSERT returns their ids, then the
+    children go in.
+    """
+    if not parent_rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        ids = insert_returning_ids(session, parents, parent_rows)
+        insert_rows(session, children, [row | {link: ids[row[link]]} for row in child_rows])
+        return
+    if not child_rows:
+        _postgres_insert(session, parents, parent_rows, number=False)
+        return
+    connection = session.connection()
+    above = _Recordset.of(connection, parents, tuple(parent_rows[0]))
+    below = _Recordset.of(connection, children, tuple(child_rows[0]))
+    names = tuple(child_rows[0])
+    chosen = ", ".join("parent.id" if name == link else f'child."{name}"' for name in names)
+    # Names from the tables' metadata, the rows as parameters.
+    statement = (
+        f"WITH made AS ({above.insert(number=True)} RETURNING id), "  # noqa: S608
+        "parent AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM made) "
+        f'INSERT INTO "{children.name}" ({below.quoted}) '
+        f"SELECT {chosen} FROM {below.source} WITH ORDINALITY AS child "
+        f'JOIN parent ON parent.n = child."{link}" ORDER BY child.ordinality'
+    )
+    params = (above.document(parent_rows), below.document(child_rows))
+    deferred.queue(connection, statement, params)
 
 
 _SQLITE: dict[tuple[str, tuple[str, ...]], tuple[str, str, list[Any]]] = {}
@@ -363,7 +425,7 @@ def insert_returning_ids(
     Neither backend takes SQLAlchemy's ordered RETURNING well in bulk: SQLite cannot order
     it (SQLAlchemy then sends one INSERT per row) and psycopg re-parses every long
     multi-row statement. So the ids come back in any order and are sorted: on PostgreSQL
-    each row draws the sequence's next value as ``unnest`` yields it, in row order, in the
+    each row draws the sequence's next value as the rows are read, in row order, in the
     INSERT itself (one round trip); SQLite gives each row of an INSERT the next rowid in
     turn (the largest plus one). Either way ascending ids follow the rows.
     """

@@ -4,16 +4,18 @@ the signals caused it, and every card's JSON in an event is what the API answers
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.alerts.ingest.batch import IngestResult, IngestWork
 from app.alerts.ingest.committer import run_batch
-from app.alerts.models import IntegrationKind
+from app.alerts.models import AlertPayload, AlertSignal, IntegrationKind
 from app.alerts.redact import _SECRET_NAME, _TOKEN_VALUE, _may_hold_secrets
 from app.alerts.sources import normalise
 from app.auth.credentials import hash_secret
@@ -151,3 +153,35 @@ _PIECES = [
 def test_the_quick_secret_check_agrees_with_the_patterns(text: str) -> None:
     expected = bool(_SECRET_NAME.search(text) or _TOKEN_VALUE.search(text))
     assert _may_hold_secrets(text) == expected
+
+
+def test_each_signal_points_to_its_own_requests_payload(
+    make_integration: MakeIntegration, db: Database
+) -> None:
+    """Payloads and signals go in together (one statement on PostgreSQL): every signal
+    names the payload of the request it came in, a request without alerts keeps its
+    payload, and a refused request stores none."""
+    integration = make_integration("generic")
+    refused = replace(_work(integration, _fire("x")), token_hash="wrong", body="refused")
+    works = [
+        replace(_work(integration, _fire("a1"), _fire("a2")), body="first"),
+        replace(_work(integration, _fire("z")), alerts=[], body="empty"),
+        refused,
+        replace(_work(integration, _fire("c1")), body="third"),
+    ]
+    outcomes = run_batch(db, works)
+    assert [type(outcome).__name__ for outcome in outcomes] == [
+        "IngestResult",
+        "IngestResult",
+        "IngestUnauthorized",
+        "IngestResult",
+    ]
+    with db.session() as session:
+        pairs = session.execute(
+            sa.select(AlertSignal.dedup_key, AlertPayload.body)
+            .join(AlertPayload, AlertPayload.id == AlertSignal.payload_id)
+            .order_by(AlertSignal.id)
+        ).all()
+        bodies = session.execute(sa.select(AlertPayload.body).order_by(AlertPayload.id)).all()
+    assert [tuple(pair) for pair in pairs] == [("a1", "first"), ("a2", "first"), ("c1", "third")]
+    assert [body for (body,) in bodies] == ["first", "empty", "third"]

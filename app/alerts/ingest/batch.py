@@ -28,7 +28,7 @@ from app.alerts.models import (
 )
 from app.alerts.sources.base import NormalisedAlert
 from app.core.clock import now
-from app.core.db import insert_returning_ids, insert_rows, pk
+from app.core.db import insert_with_parents, pk
 from app.core.errors import AppError
 
 _PAYLOAD = AlertPayload.__table__  # type: ignore[attr-defined]
@@ -119,7 +119,9 @@ def apply_works(session: Session, works: Sequence[IngestWork], at: datetime) -> 
         }
         for index in valid
     ]
-    payload_ids = dict(zip(valid, insert_returning_ids(session, _PAYLOAD, rows), strict=True))
+    # Each signal names its request's payload by its place in ``rows``; the payloads and the
+    # signals go in together at the end (``insert_with_parents``).
+    payload_of = {index: place for place, index in enumerate(valid)}
     book = AlertBook(session, at)
     book.preload((works[i].integration_id, alert.key) for i in valid for alert in works[i].alerts)
     windows = (
@@ -143,7 +145,7 @@ def apply_works(session: Session, works: Sequence[IngestWork], at: datetime) -> 
         signals.append(
             SIGNAL_ROW.row(
                 integration_id=works[index].integration_id,
-                payload_id=payload_ids[index],
+                payload_id=payload_of[index],
                 alert_id=done.alert_id,
                 maintenance_window_id=done.window.id if done.window else None,
                 dedup_key=alert.key,
@@ -162,7 +164,7 @@ def apply_works(session: Session, works: Sequence[IngestWork], at: datetime) -> 
         card_id = done.card_id
         if card_id is not None and card_id not in result.cards:
             result.cards.append(card_id)
-    insert_rows(session, SIGNAL_ROW.table, signals)
+    insert_with_parents(session, _PAYLOAD, rows, SIGNAL_ROW.table, signals, link="payload_id")
     return [outcome or IngestResult() for outcome in outcomes]
 
 

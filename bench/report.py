@@ -44,8 +44,9 @@ from app.auth.schemas import UserCreate
 from app.boards import service as boards
 from app.boards.models import AutomationTarget, Card, CardEvent
 from app.boards.schemas import BoardCreate, ColumnCreate
-from app.core.db import Database, insert_rows, pk
+from app.core.db import Database, pk
 from app.core.migrate import upgrade
+from app.core.rows import insert_rows
 from app.reports import service, snapshots
 from app.reports.figures import Options
 from app.reports.window import Week

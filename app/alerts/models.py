@@ -19,8 +19,9 @@ from sqlmodel import JSON, Field, SQLModel
 
 from app.boards.models import Card
 from app.core.clock import now
-from app.core.db import RowShape, UTCDateTime
+from app.core.db import UTCDateTime
 from app.core.jsontext import enum_value, time_text
+from app.core.rows import RowShape
 
 
 class IntegrationKind(StrEnum):

@@ -21,8 +21,9 @@ from app.alerts.sources.base import NormalisedAlert
 from app.boards.activity import Entry
 from app.boards.bulk import CardSpec, OpenedCard, open_cards
 from app.boards.models import CardKind
-from app.core.db import insert_returning_ids, pk
+from app.core.db import pk
 from app.core.jsontext import Document
+from app.core.rows import insert_returning_ids
 
 
 @dataclass(slots=True, eq=False)

@@ -15,9 +15,10 @@ from app.boards.models import EVENT_ROW, Card, CardEvent
 from app.boards.schemas import CardPublic
 from app.core import events
 from app.core.clock import now
-from app.core.db import insert_returning_ids, pk
+from app.core.db import pk
 from app.core.jsontext import Document, enum_value, jsonable, plain_document, time_text
 from app.core.pagination import decode_cursor, encode_cursor, split_page
+from app.core.rows import insert_returning_ids
 
 # A user, or the name of what acted for nobody in particular ("rule:3", "schedule:7").
 Actor = User | str

@@ -25,8 +25,8 @@ from app.boards.activity import Actor, Entry, actor_fields, card_json, write_eve
 from app.boards.exceptions import ColumnNotFound, WipLimitReached
 from app.boards.models import CARD_ROW, BoardColumn, CardKind, CardLabel, CardLink, Priority
 from app.core.clock import now
-from app.core.db import insert_returning_ids, insert_rows
 from app.core.jsontext import Document, amend
+from app.core.rows import insert_returning_ids, insert_rows
 
 _CARD = CARD_ROW.table
 _LABEL = CardLabel.__table__  # type: ignore[attr-defined]

@@ -11,7 +11,8 @@ from sqlmodel import JSON, Field, Relationship, SQLModel
 
 from app.auth.models import User
 from app.core.clock import now
-from app.core.db import RankKey, RowShape, UTCDateTime
+from app.core.db import RankKey, UTCDateTime
+from app.core.rows import RowShape
 
 
 class CardKind(StrEnum):

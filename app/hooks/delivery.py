@@ -19,7 +19,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.core import events
-from app.core.db import insert_rows
+from app.core.rows import insert_rows
 from app.core.sealing import SecretUnreadable, unseal
 from app.hooks import fanout
 from app.hooks.actions import DeliveryOutcome, notify_finished

@@ -33,8 +33,9 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from app.core.db import Database, insert_rows
+from app.core.db import Database
 from app.core.events import Event
+from app.core.rows import insert_rows
 from app.hooks.catalogue import envelope_json, random_uuids
 from app.hooks.models import FAN_OUT, HookBatch, HookEvent
 

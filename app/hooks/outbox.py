@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from app.core import events
-from app.core.db import insert_rows
+from app.core.rows import insert_rows
 from app.hooks import fanout, rules, wakeup
 from app.hooks.catalogue import ALL, EVENT_TYPES, envelope_json, random_uuids
 from app.hooks.models import HookBatch, HookEvent

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from app.boards.models import Board, BoardColumn, Card, CardEvent
-from app.core.db import Database, insert_returning_ids, insert_rows
+from app.core.db import Database
+from app.core.rows import insert_returning_ids, insert_rows
 
 BOARD = Board.__table__  # type: ignore[attr-defined]
 COLUMN = BoardColumn.__table__  # type: ignore[attr-defined]

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.core.db import Database, insert_rows
+from app.core.db import Database
+from app.core.rows import insert_rows
 from tests.support import need, postgres_database
 
 _META = sa.MetaData()

@@ -9,7 +9,7 @@ from app.boards.activity import CARD_COLUMNS
 from app.boards.models import CARD_ROW, EVENT_ROW, Card, CardEvent
 from app.boards.schemas import CardPublic
 from app.core.clock import now
-from app.core.db import RowShape
+from app.core.rows import RowShape
 
 
 @pytest.mark.parametrize(

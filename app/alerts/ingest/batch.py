@@ -28,8 +28,9 @@ from app.alerts.models import (
 )
 from app.alerts.sources.base import NormalisedAlert
 from app.core.clock import now
-from app.core.db import insert_with_parents, pk
+from app.core.db import pk
 from app.core.errors import AppError
+from app.core.rows import insert_with_parents
 
 _PAYLOAD = AlertPayload.__table__  # type: ignore[attr-defined]
 _WINDOW = MaintenanceWindow.__table__  # type: ignore[attr-defined]

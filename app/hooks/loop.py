@@ -65,7 +65,9 @@ def _read_excerpt(response: httpx.Response) -> str:
         size += len(chunk)
         if size >= EXCERPT_BYTES:
             break
-    return b"".join(chunks)[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+    text = b"".join(chunks)[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+    # PostgreSQL's text holds no NUL: an answer with some would fail the attempt's log.
+    return text.replace("\x00", "")
 
 
 @lru_cache(maxsize=1024)

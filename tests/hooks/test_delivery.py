@@ -279,3 +279,18 @@ def test_a_receivers_cookies_are_never_sent_back(
         loop.close()
     assert len(receiver.requests) == 4
     assert [r.headers.get("cookie") for r in receiver.requests] == [None] * 4
+
+
+def test_an_answer_with_nul_bytes_is_logged_without_them(
+    admin: TestClient, board: dict[str, Any], loop: DeliveryLoop, receiver: Receiver
+) -> None:
+    """PostgreSQL's text holds no NUL: a receiver's answer with some is logged, less them
+    (on both backends alike), instead of failing the delivery's transaction."""
+    subscribe(admin, receiver.url, ["*"])
+    receiver.answer((200, {}, b"ok\x00\x00 done\x00"))
+    new_card(admin, board, "Binary receiver")
+    assert loop.run_once() == 1
+    (row,) = _deliveries(admin)
+    assert row["status"] == "delivered"
+    (attempt,) = _attempts(admin, row["id"])
+    assert attempt["response_excerpt"] == "ok done"

@@ -149,12 +149,13 @@ class _Column:
     unlocked: bool = False  # cards go on top of it without its lock (``TOP_KEYS``)
 
     def has_no_limit(self) -> bool:
+        """No hard WIP limit: nothing to count before placing a card in it."""
         return self.wip_limit is None or self.wip_mode != "hard"
 
     def has_room(self) -> bool:
-        if self.wip_limit is None or self.wip_mode != "hard":
+        if self.has_no_limit():
             return True
-        assert self.held is not None
+        assert self.held is not None and self.wip_limit is not None
         return self.held + 1 <= self.wip_limit
 
     def full(self) -> WipLimitReached:
@@ -210,7 +211,7 @@ class _Planner:
         if row is None:
             raise ColumnNotFound()
         column = _Column(column_id, board_id, *row)
-        if column.wip_limit is not None and column.wip_mode == "hard":
+        if not column.has_no_limit():
             column.held = int(self.session.execute(_HELD, at).scalar_one())
         self.columns[column_id] = column
         return column

@@ -40,24 +40,19 @@ class _Recordset:
 
     _made: dict[tuple[str, tuple[str, ...]], _Recordset] = {}
 
-    def __init__(self, connection: sa.Connection, table: sa.Table, names: tuple[str, ...]):
+    def __init__(self, table: sa.Table, names: tuple[str, ...]):
         self.table = table.name
         self.quoted = ", ".join(f'"{name}"' for name in names)
         # Names from the table's metadata, the rows as a parameter.
         self.source = f'json_populate_recordset(NULL::"{table.name}", %s)'
         self.times = tuple(name for name in names if isinstance(table.c[name].type, UTCDateTime))
-        self.sequence: str | None = None
-        if "id" in table.c:
-            found = connection.exec_driver_sql(
-                "SELECT pg_get_serial_sequence(%s, 'id')", (table.name,)
-            ).scalar_one()
-            self.sequence = str(found) if found is not None else None
+        self._sequence: str | None = None  # the id's, read when rows are first numbered
 
     @classmethod
-    def of(cls, connection: sa.Connection, table: sa.Table, names: tuple[str, ...]) -> _Recordset:
+    def of(cls, table: sa.Table, names: tuple[str, ...]) -> _Recordset:
         found = cls._made.get((table.name, names))
         if found is None:
-            found = cls._made[(table.name, names)] = cls(connection, table, names)
+            found = cls._made[(table.name, names)] = cls(table, names)
         return found
 
     def document(self, rows: Sequence[dict[str, Any]]) -> str:
@@ -66,16 +61,20 @@ class _Recordset:
             rows = [row | {name: _utc(row[name]) for name in times} for row in rows]
         return dumps_text(rows)
 
-    def insert(self, *, number: bool) -> str:
-        """The INSERT; with ``number``, each row draws the next id of the table's sequence
-        as the rows are read, in order (so ascending ids follow the rows)."""
-        into = f'INSERT INTO "{self.table}"'
-        if not number:
-            return f"{into} ({self.quoted}) SELECT {self.quoted} FROM {self.source}"  # noqa: S608
-        assert self.sequence is not None, f"{self.table} has no id sequence"
+    def insert(self) -> str:
+        """The INSERT of the rows as they are (an id, unless they carry one, from the default)."""
+        return f'INSERT INTO "{self.table}" ({self.quoted}) SELECT {self.quoted} FROM {self.source}'  # noqa: S608
+
+    def numbered(self, connection: sa.Connection) -> str:
+        """The INSERT, each row drawing the next id of the table's sequence as the rows are
+        read, in order (so ascending ids follow the rows)."""
+        if self._sequence is None:
+            self._sequence = connection.exec_driver_sql(
+                "SELECT pg_get_serial_sequence(%s, 'id')", (self.table,)
+            ).scalar_one()
         return (
-            f'{into} ("id", {self.quoted}) '  # noqa: S608
-            f"SELECT nextval('{self.sequence}'::regclass), {self.quoted} FROM {self.source}"
+            f'INSERT INTO "{self.table}" ("id", {self.quoted}) '  # noqa: S608
+            f"SELECT nextval('{self._sequence}'::regclass), {self.quoted} FROM {self.source}"
         )
 
 
@@ -86,12 +85,12 @@ def _postgres_insert(
     come back, ascending in row order. Without, nothing comes back and the statement is
     queued (``deferred``): sent with the transaction's next statement or its commit."""
     connection = session.connection()
-    recordset = _Recordset.of(connection, table, tuple(rows[0]))
+    recordset = _Recordset.of(table, tuple(rows[0]))
     document = recordset.document(rows)
     if not number:
-        deferred.queue(connection, recordset.insert(number=False), (document,))
+        deferred.queue(connection, recordset.insert(), (document,))
         return []
-    statement = recordset.insert(number=True) + " RETURNING id"
+    statement = recordset.numbered(connection) + " RETURNING id"
     result = connection.exec_driver_sql(statement, (document,))
     return sorted(int(row_id) for row_id in result.scalars())
 
@@ -123,13 +122,13 @@ def insert_with_parents(
         _postgres_insert(session, parents, parent_rows, number=False)
         return
     connection = session.connection()
-    above = _Recordset.of(connection, parents, tuple(parent_rows[0]))
-    below = _Recordset.of(connection, children, tuple(child_rows[0]))
     names = tuple(child_rows[0])
+    above = _Recordset.of(parents, tuple(parent_rows[0]))
+    below = _Recordset.of(children, names)
     chosen = ", ".join("parent.id" if name == link else f'child."{name}"' for name in names)
     # Names from the tables' metadata, the rows as parameters.
     statement = (
-        f"WITH made AS ({above.insert(number=True)} RETURNING id), "  # noqa: S608
+        f"WITH made AS ({above.numbered(connection)} RETURNING id), "  # noqa: S608
         "parent AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM made) "
         f'INSERT INTO "{children.name}" ({below.quoted}) '
         f"SELECT {chosen} FROM {below.source} WITH ORDINALITY AS child "

@@ -50,7 +50,12 @@ def timed_batch(size: int) -> Iterator[None]:
     """Time storing a batch of ``size`` requests, if it is stored."""
     started = time.perf_counter()
     yield
-    COMMIT_SECONDS.observe(time.perf_counter() - started)
+    observe_batch(size, time.perf_counter() - started)
+
+
+def observe_batch(size: int, seconds: float) -> None:
+    """Record a batch of ``size`` requests stored in ``seconds``, its commit included."""
+    COMMIT_SECONDS.observe(seconds)
     BATCH_SIZE.observe(size)
 
 

@@ -16,16 +16,23 @@ fails as it would have. A rollback (or a rollback to a savepoint: queued rows ar
 younger than any savepoint, which sends them) drops them unsent.
 
 SQLite has no round trips: its writes are never queued.
+
+``send_commit`` goes one step further for a caller with other work to do meanwhile (the
+ingest writer): it sends a session's queued writes and COMMIT and returns at once; the
+``SentCommit`` waits for the answer (from any thread), and the session's own ``commit()``
+after it finds nothing left to do.
 """
 
 from __future__ import annotations
 
 import contextlib
+import select
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 _QUEUED = "firelane.deferred"  # in the pooled connection's info: [(statement, params)]
 
@@ -36,21 +43,33 @@ def queue(connection: sa.Connection, statement: str, params: Any) -> None:
     connection.info.setdefault(_QUEUED, []).append((statement, params))
 
 
-def _send(connection: sa.Connection, *, commit: bool) -> None:
-    queued: list[tuple[str, Any]] | None = connection.info.pop(_QUEUED, None)
-    if not queued:
-        return
+def _driver(connection: sa.Connection) -> Any:
     import psycopg  # PostgreSQL's driver: only PostgreSQL queues
 
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection), "a connection in use has its driver's"
+    return driver
+
+
+def _texts(cursor: Any, queued: list[tuple[str, Any]]) -> list[str]:
+    """The queued statements with their values written in by psycopg's own quoting
+    (client-side binding, a ``ClientCursor``), for one message of several statements
+    (PostgreSQL's simple query protocol: one round trip; the server stops at the first
+    that fails)."""
+    return [cursor.mogrify(statement, params) for statement, params in queued]
+
+
+def _send(connection: sa.Connection, *, commit: bool) -> None:
+    queued: list[tuple[str, Any]] | None = connection.info.pop(_QUEUED, None)
+    if not queued:
+        return
+    import psycopg
+
+    driver = _driver(connection)
     statement, params = queued[0]
     try:
-        # One message of several statements, one round trip (PostgreSQL's simple query
-        # protocol): the values are written into each statement's text by psycopg's own
-        # quoting (client-side binding). The server stops at the first that fails.
         with psycopg.ClientCursor(driver) as cursor:
-            texts = [cursor.mogrify(statement, params) for statement, params in queued]
+            texts = _texts(cursor, queued)
             if commit:
                 texts.append("COMMIT")  # the driver's commit after it finds nothing to do
             cursor.execute(";\n".join(texts))
@@ -92,3 +111,68 @@ def install(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
     def _checked_in(_dbapi_connection: Any, record: Any) -> None:
         record.info.pop(_QUEUED, None)
+
+
+class SentCommit:
+    """A transaction's COMMIT (with its queued writes) sent, its answer not yet read.
+
+    ``wait`` may run in another thread than the one that sent it, as long as nothing
+    else uses the connection meanwhile.
+    """
+
+    def __init__(self, pgconn: Any = None, *, error: str | None = None) -> None:
+        self._pgconn = pgconn  # None: answered already (SQLite commits at once)
+        self._error = error
+
+    def wait(self) -> str | None:
+        """Wait for the answer: None once committed, else the server's error (the
+        transaction then stays open and failed, for the session to roll back)."""
+        from psycopg import pq
+
+        pgconn = self._pgconn
+        if pgconn is None:
+            return self._error
+        error: str | None = None
+        try:
+            while True:
+                pgconn.consume_input()
+                while not pgconn.is_busy():
+                    result = pgconn.get_result()
+                    if result is None:
+                        if error is None and pgconn.transaction_status != pq.TransactionStatus.IDLE:
+                            error = "the transaction did not end with its COMMIT"
+                        return error
+                    if result.status == pq.ExecStatus.FATAL_ERROR and error is None:
+                        error = (result.error_message or b"").decode("utf-8", "replace").strip()
+                select.select([pgconn.socket], [], [])
+        except Exception as exc:  # the connection failed: the session's rollback finds it
+            return str(exc) or type(exc).__name__
+
+
+def send_commit(session: Session) -> SentCommit:
+    """Finish a session's transaction as ``commit()`` would, but on PostgreSQL only send
+    its queued writes and COMMIT: wait for the answer with ``SentCommit.wait``, then call
+    the session's ``commit()`` (which then finds nothing to send: its listeners hear the
+    commit and its connection goes back to the pool) or, if it failed, ``rollback()``.
+    SQLite commits at once (its ``SentCommit`` is answered already)."""
+    connection = session.connection()  # (a prepared session emits nothing more)
+    # The first half of Session.commit(): its before_commit listeners (a rule's writes, the
+    # webhook outbox) and the last flush. The second half is the caller's commit() later.
+    session.get_transaction()._prepare_impl()  # type: ignore[union-attr]
+    if connection.dialect.name != "postgresql":
+        try:
+            connection.connection.driver_connection.commit()  # type: ignore[union-attr]
+        except Exception as exc:
+            return SentCommit(error=str(exc) or type(exc).__name__)
+        return SentCommit()
+    driver = _driver(connection)
+    queued: list[tuple[str, Any]] = connection.info.pop(_QUEUED, [])
+    import psycopg
+
+    with psycopg.ClientCursor(driver) as cursor:
+        text = ";\n".join([*_texts(cursor, queued), "COMMIT"])
+    pgconn = driver.pgconn
+    pgconn.send_query(text.encode(driver.info.encoding))
+    while pgconn.flush():  # a large message: wait until the socket took all of it
+        select.select([], [pgconn.socket], [])
+    return SentCommit(pgconn)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from app.core import deferred
 from app.core.db import Database
 from app.core.rows import insert_rows
 from tests.support import need, postgres_database
@@ -141,6 +143,81 @@ def test_a_rollback_to_a_savepoint_drops_only_what_came_after_it(pg: Database) -
         insert_rows(session, _ROWS, [_row("after")])
         session.commit()
     assert _names(pg) == ["before", "after"]
+
+
+def test_a_sent_commit_is_durable_once_answered_and_the_session_commits_after_it(
+    pg: Database,
+) -> None:
+    committed: list[str] = []
+    sent = _round_trips(pg)
+    with pg.session() as session:
+        sa.event.listen(session, "after_commit", lambda _s: committed.append("heard"))
+        session.execute(sa.insert(_ROWS).values(_row("a")))
+        insert_rows(session, _ROWS, [_row("b")])
+        driver = session.connection().connection.driver_connection
+        assert driver is not None
+        sent.clear()
+        in_flight = deferred.send_commit(session)
+        assert sent == []  # not through SQLAlchemy's cursor
+        assert committed == []  # its listeners hear it only from the session's commit()
+        assert in_flight.wait() is None
+        assert driver.info.transaction_status.name == "IDLE"
+        assert _names(pg) == ["a", "b"]  # another connection sees it: committed
+        sent.clear()
+        session.commit()  # nothing left to send
+        assert sent == []
+        assert committed == ["heard"]
+    # The connection went back to the pool clean, and serves the next unit of work.
+    with pg.session() as session:
+        insert_rows(session, _ROWS, [_row("c")])
+        session.commit()
+    assert _names(pg) == ["a", "b", "c"]
+
+
+def test_a_sent_commit_flushes_the_session_and_runs_its_before_commit_listeners(
+    pg: Database,
+) -> None:
+    with pg.session() as session:
+
+        @sa.event.listens_for(session, "before_commit")
+        def _last_write(_session: Session) -> None:
+            insert_rows(session, _ROWS, [_row("written before the commit")])
+
+        session.execute(sa.insert(_ROWS).values(_row("a")))
+        assert deferred.send_commit(session).wait() is None
+        session.commit()
+    assert _names(pg) == ["a", "written before the commit"]
+
+
+def test_a_sent_commit_that_fails_says_why_and_the_session_rolls_back(pg: Database) -> None:
+    with pg.session() as session:
+        insert_rows(session, _ROWS, [_row("taken")])
+        session.commit()
+    with pg.session() as session:
+        session.execute(sa.insert(_ROWS).values(_row("first")))
+        insert_rows(session, _ROWS, [_row("taken")])
+        error = deferred.send_commit(session).wait()
+        assert error is not None
+        assert "deferred_row_name_key" in error
+        session.rollback()
+    assert _names(pg) == ["taken"]
+    with pg.session() as session:
+        insert_rows(session, _ROWS, [_row("next")])
+        session.commit()
+    assert _names(pg) == ["taken", "next"]
+
+
+def test_a_sent_commit_is_waited_for_in_another_thread(pg: Database) -> None:
+    big = "x" * 4_000_000  # more than a socket buffer: sending it waits for the server
+    with pg.session() as session:
+        insert_rows(session, _ROWS, [{"name": "big", "labels": {"text": big}}])
+        in_flight = deferred.send_commit(session)
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(in_flight.wait).result() is None
+        session.commit()
+    with pg.session() as session:
+        stored = session.execute(sa.select(_ROWS.c.labels).where(_ROWS.c.name == "big"))
+        assert stored.scalar() == {"text": big}
 
 
 def test_sqlite_writes_at_once(tmp_path: object) -> None:

@@ -10,7 +10,8 @@ Request side (every HTTP process)
 
 The seam
     ``committer``  the ``Committer`` protocol, and ``settle_batch``: run a batch in one
-                   transaction, then settle every request's answer
+                   transaction, then settle every request's answer (``CommitAhead``, on
+                   PostgreSQL: the next batch's statements run while a batch commits)
 
 Its two implementations
     ``group``      in-process: a writer thread batches this process's requests

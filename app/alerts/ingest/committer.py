@@ -22,15 +22,21 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from typing import Protocol, TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
 
 from app.alerts import metrics
 from app.alerts.exceptions import IngestFailed
-from app.alerts.ingest.batch import IngestWork, Outcome, ingest
+from app.alerts.ingest.batch import IngestWork, Outcome, apply_works, ingest
+from app.core import deferred
+from app.core.clock import now
 from app.core.db import Database
 from app.core.errors import AppError, Unavailable
 
@@ -136,8 +142,133 @@ def settle_batch(
     except Exception:  # run_batch never raises; a custom runner might
         logger.exception("ingest batch failed")
         outcomes = [IngestFailed() for _ in works]
+    _settle_all(batch, outcomes, settle)
+
+
+def _settle_all(
+    batch: Sequence[tuple[Place, Ticket, IngestWork]],
+    outcomes: Sequence[Outcome],
+    settle: Callable[[Place, list[tuple[Ticket, Outcome]]], None],
+) -> None:
     answers: dict[Place, list[tuple[Ticket, Outcome]]] = {}
     for (place, ticket, _), outcome in zip(batch, outcomes, strict=True):
         answers.setdefault(place, []).append((ticket, outcome))
     for place, pairs in answers.items():
         settle(place, pairs)
+
+
+@dataclass(slots=True)
+class _Sent(Generic[Place, Ticket]):
+    """A batch whose statements ran in ``session`` and whose COMMIT is sent."""
+
+    batch: Sequence[tuple[Place, Ticket, IngestWork]]
+    session: Session
+    outcomes: list[Outcome]
+    started: float
+    answer: Future[str | None]  # None once committed (its answers then settled), or why not
+
+
+class CommitAhead(Generic[Place, Ticket]):
+    """On PostgreSQL, run a batch's statements while the batch before it commits.
+
+    A small batch on PostgreSQL waits a good part of its time for its COMMIT (the writes
+    queued for it by ``app.core.deferred``, the WAL flush, the round trip), and requests
+    that arrive meanwhile waited for it too. Here the caller's thread runs each batch's
+    statements on a connection of its own and sends its COMMIT without waiting
+    (``deferred.send_commit``); a second thread waits for the answer and settles the
+    batch's answers the moment it is committed (``settle`` must be safe to call from
+    there), while the caller's thread goes on with the next batch. At most one COMMIT is
+    in flight, the next one is sent only after it ended: batches commit in the order they
+    were taken. The sessions are finished (their listeners hear the commit, their
+    connections go back to the pool) in the caller's thread, by ``store`` and ``reap``
+    (``wake`` tells it, from the waiting thread, that there is something to reap).
+
+    What PostgreSQL already guarantees keeps two batches apart: a key's open alert is
+    locked by the first (the second waits for its commit, then reads it), and a key that
+    the first opens makes the second's INSERT wait and fail, after which the second is
+    stored again by ``run_batch``, which reads the first's rows. A batch whose statements
+    or COMMIT fail is stored by ``run_batch`` (retried, or split into single requests).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        settle: Callable[[Place, list[tuple[Ticket, Outcome]]], None],
+        *,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.db = db
+        self._settle = settle
+        self._wake = wake  # told, from the waiting thread, that ``reap`` has work
+        self._lock = WriterLock(db)  # holds nothing on PostgreSQL: for settle_batch
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="firelane-commit")
+        self._sent: _Sent[Place, Ticket] | None = None
+
+    def store(self, batch: Sequence[tuple[Place, Ticket, IngestWork]]) -> None:
+        """Run ``batch``'s statements, then send its COMMIT once the previous one ended."""
+        works = [work for _, _, work in batch]
+        started = time.perf_counter()
+        session = self.db.write()
+        try:
+            outcomes = apply_works(session, works, now())
+        except Exception:
+            session.close()
+            self.wait()  # a retry reads what the batch before it committed
+            settle_batch(self.db, self._lock, batch, self._settle, runner=run_batch)
+            return
+        self.wait()
+        try:
+            sent = deferred.send_commit(session)
+        except Exception:
+            session.close()
+            settle_batch(self.db, self._lock, batch, self._settle, runner=run_batch)
+            return
+        answer = self._thread.submit(self._await, sent, batch, outcomes)
+        self._sent = _Sent(batch, session, outcomes, started, answer)
+
+    def reap(self) -> None:
+        """Finish the batch in flight if its COMMIT was answered (without waiting)."""
+        if self._sent is not None and self._sent.answer.done():
+            self.wait()
+
+    def wait(self) -> None:
+        """Wait for the COMMIT in flight, if any, and finish its batch."""
+        sent, self._sent = self._sent, None
+        if sent is None:
+            return
+        works = [work for _, _, work in sent.batch]
+        error = sent.answer.result()
+        if error is None:
+            try:
+                sent.session.commit()  # nothing left to send: its listeners hear it
+            except Exception:
+                logger.exception("finishing a committed ingest batch's session failed")
+            finally:
+                sent.session.close()
+            metrics.observe_batch(len(works), time.perf_counter() - sent.started)
+            metrics.count_stored(works, sent.outcomes)
+            return
+        with contextlib.suppress(Exception):  # a broken connection: the pool drops it
+            sent.session.rollback()
+        sent.session.close()
+        logger.info("an ingest batch's COMMIT failed (%s); it is stored again", error)
+        settle_batch(self.db, self._lock, sent.batch, self._settle, runner=run_batch)
+
+    def close(self) -> None:
+        self.wait()
+        self._thread.shutdown()
+
+    def _await(
+        self,
+        sent: deferred.SentCommit,
+        batch: Sequence[tuple[Place, Ticket, IngestWork]],
+        outcomes: list[Outcome],
+    ) -> str | None:
+        error = sent.wait()
+        if error is None:
+            try:
+                _settle_all(batch, outcomes, self._settle)
+            except Exception:
+                logger.exception("settling an ingest batch's answers failed")
+        self._wake()
+        return error

@@ -8,9 +8,13 @@ socket (``codec``), and answer only when the writer says the batch holding it is
 committed. The writer batches what all of them sent into one transaction
 (``committer.settle_batch``) and does nothing else, so it has a core to itself.
 
-The loop is single-threaded: read every frame that arrived, store them as one batch,
-queue the answers, repeat. Requests arriving while a batch is stored wait in the socket
-buffers and form the next batch.
+The loop reads every frame that arrived, stores them as one batch, queues the answers,
+repeats. Requests arriving while a batch is stored wait in the socket buffers and form the
+next batch. On PostgreSQL (``committer.CommitAhead``) the loop sends a batch's COMMIT
+without waiting for it and goes on with the next batch's statements; a second thread
+waits for the COMMIT's answer and then sends the batch's answers itself, under a lock the
+loop's own sends take too. What a socket did not take at once the loop sends, woken by a
+byte on a socket pair (as it is to finish the committed batch's session).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import signal
 import socket
 import stat
 import sys
+import threading
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +36,14 @@ from typing import Any
 
 from app.alerts.ingest.batch import IngestWork, Outcome
 from app.alerts.ingest.codec import FrameBuffer, answers_frame, read_request
-from app.alerts.ingest.committer import MAX_BATCH, Runner, WriterLock, run_batch, settle_batch
+from app.alerts.ingest.committer import (
+    MAX_BATCH,
+    CommitAhead,
+    Runner,
+    WriterLock,
+    run_batch,
+    settle_batch,
+)
 from app.core.db import Database
 
 logger = logging.getLogger("firelane.alerts.writer")
@@ -39,6 +51,7 @@ logger = logging.getLogger("firelane.alerts.writer")
 # How often an idle writer checks that it should still run (stop asked, parent gone).
 _TICK_SECONDS = 1.0
 _READ_SIZE = 1 << 20
+_WAKE = object()  # the selector's key for the socket the committing thread wakes us by
 
 
 @dataclass(slots=True, eq=False)
@@ -73,6 +86,7 @@ class Writer:
         *,
         max_batch: int = MAX_BATCH,
         runner: Runner = run_batch,
+        commit_ahead: bool | None = None,
     ) -> None:
         self.db = db
         self.max_batch = max_batch
@@ -83,6 +97,19 @@ class Writer:
         self._waiting: deque[tuple[_Peer, Any, IngestWork]] = deque()
         self._lock = WriterLock(db)
         self._running = True
+        if commit_ahead is None:
+            commit_ahead = db.dialect == "postgresql" and runner is run_batch
+        self._ahead: CommitAhead[_Peer, Any] | None = None
+        # The committing thread sends answers itself, under this lock (the loop's sends and
+        # drops take it too); a connection it could not finish goes in _done for the loop.
+        self._out = threading.RLock()
+        self._done: deque[_Peer] = deque()
+        self._wake_in, self._wake_out = socket.socketpair()
+        self._wake_in.setblocking(False)
+        self._wake_out.setblocking(False)
+        if commit_ahead:
+            self._ahead = CommitAhead(db, self._queue_answer, wake=self._wake)
+            self._selector.register(self._wake_in, selectors.EVENT_READ, _WAKE)
 
     def stop(self) -> None:
         self._running = False
@@ -92,18 +119,28 @@ class Writer:
         try:
             while self._running:
                 self._poll(0 if self._waiting else _TICK_SECONDS)
+                self._deliver()
+                if self._ahead is not None:
+                    self._ahead.reap()
                 if self._waiting:
                     self._store_batch()
                 elif parent is not None and os.getppid() != parent:
                     logger.info("the serving process is gone: the writer stops")
                     return
         finally:
+            if self._ahead is not None:
+                self._ahead.close()  # the batch committing ends and is answered
+                self._deliver()
             self._close()
 
     def _poll(self, timeout: float) -> None:
         for key, mask in self._selector.select(timeout):
             if key.data is None:
                 self._accept()
+                continue
+            if key.data is _WAKE:
+                with contextlib.suppress(BlockingIOError):
+                    self._wake_in.recv(4096)
                 continue
             peer: _Peer = key.data
             if mask & selectors.EVENT_READ:
@@ -143,39 +180,77 @@ class Writer:
     def _store_batch(self) -> None:
         count = min(len(self._waiting), self.max_batch)
         batch = [self._waiting.popleft() for _ in range(count)]
-        settle_batch(self.db, self._lock, batch, self._answer, runner=self._runner)
+        if self._ahead is not None:
+            self._ahead.store(batch)
+        else:
+            settle_batch(self.db, self._lock, batch, self._answer, runner=self._runner)
 
     def _answer(self, peer: _Peer, pairs: list[tuple[Any, Outcome]]) -> None:
         if not peer.closed:  # nobody waits on a connection that closed meanwhile
             peer.out += answers_frame(pairs)
             self._send(peer)
 
-    def _send(self, peer: _Peer) -> None:
+    def _queue_answer(self, peer: _Peer, pairs: list[tuple[Any, Outcome]]) -> None:
+        """The committing thread's ``_answer``: send what the socket takes at once; the
+        loop sends the rest (or drops a connection that failed), woken for it."""
+        with self._out:
+            if peer.closed:
+                return
+            peer.out += answers_frame(pairs)
+            with contextlib.suppress(OSError):  # the loop meets it again, and drops it
+                self._flush(peer)
+            if not peer.out:
+                return
+            self._done.append(peer)
+        self._wake()
+
+    def _wake(self) -> None:
+        with contextlib.suppress(BlockingIOError, OSError):
+            self._wake_out.send(b"\0")
+
+    def _deliver(self) -> None:
+        while self._done:
+            self._send(self._done.popleft())
+
+    @staticmethod
+    def _flush(peer: _Peer) -> None:
+        """Send what ``peer`` is owed, as much as its socket takes now; OSError if the
+        connection failed."""
         while peer.out:
             try:
                 sent = peer.sock.send(peer.out)
             except BlockingIOError:
-                break
+                return
+            del peer.out[:sent]
+
+    def _send(self, peer: _Peer) -> None:
+        with self._out:
+            if peer.closed:
+                return
+            try:
+                self._flush(peer)
             except OSError:
                 self._drop(peer)
                 return
-            del peer.out[:sent]
-        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if peer.out else 0)
-        self._selector.modify(peer.sock, events, peer)
+            events = selectors.EVENT_READ | (selectors.EVENT_WRITE if peer.out else 0)
+            self._selector.modify(peer.sock, events, peer)
 
     def _drop(self, peer: _Peer) -> None:
-        if peer.closed:
-            return
-        peer.closed = True
-        self._selector.unregister(peer.sock)
-        peer.sock.close()
+        with self._out:  # never while the committing thread sends on its socket
+            if peer.closed:
+                return
+            peer.closed = True
+            self._selector.unregister(peer.sock)
+            peer.sock.close()
 
     def _close(self) -> None:
         for key in list(self._selector.get_map().values()):
-            if key.data is not None:
+            if isinstance(key.data, _Peer):
                 self._drop(key.data)
         self._selector.close()
         self._listener.close()
+        self._wake_in.close()
+        self._wake_out.close()
 
 
 def run(database_url: str, path: str, *, parent: int | None = None, standby: bool = False) -> None:

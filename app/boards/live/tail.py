@@ -306,6 +306,11 @@ class Tail:
         if watermark is None:
             return False
         with self._db.session(readonly=True) as session:
+            if self._postgres:
+                # One snapshot for the log's rows and the check of their holes: READ
+                # COMMITTED takes one per statement, and a hole whose transaction committed
+                # between the two would be passed without its row, for good.
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             handed = self._read(session, watermark)
             watched = [row for row in handed if row[1] in boards]
             events = render(session, watched)

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from app.alerts.maintenance import window_for
 from app.alerts.models import (
+    ALERT_ROW,
     Alert,
     AlertStatus,
     Integration,
@@ -36,9 +37,10 @@ from app.alerts.sources.base import NormalisedAlert
 from app.boards.activity import Actor, Entry, Once, card_snapshot, write_events
 from app.boards.cards import change_card, place_card
 from app.boards.exceptions import WipLimitReached
-from app.boards.models import BoardColumn, Card, Priority
+from app.boards.models import CARD_ROW, EVENT_ROW, BoardColumn, Card, Priority
 from app.core import events
 from app.core.db import pk, unprepared
+from app.core.rows import reserve_ids
 from app.hooks.catalogue import EVENT_TYPES
 
 _CHUNK = 500
@@ -234,6 +236,17 @@ class AlertBook:
         """Write the openings and the card events of every signal applied so far, in order."""
         # The new cards' card.created events go first, in the same INSERT as the rest.
         entries: list[Entry] = []
+        # Their ids drawn at once (one statement), the new cards, alerts and events need no
+        # answer from PostgreSQL: they go with the COMMIT.
+        openings = len(self._opening)
+        reserve_ids(
+            self.session,
+            [
+                (CARD_ROW.table, openings),
+                (ALERT_ROW.table, openings),
+                (EVENT_ROW.table, openings + len(self._pending)),
+            ],
+        )
         self._settle(created=entries)
         if not self._pending:
             write_events(self.session, entries)

@@ -18,9 +18,11 @@ younger than any savepoint, which sends them) drops them unsent.
 SQLite has no round trips: its writes are never queued.
 
 ``send_commit`` goes one step further for a caller with other work to do meanwhile (the
-ingest writer): it sends a session's queued writes and COMMIT and returns at once; the
-``SentCommit`` waits for the answer (from any thread), and the session's own ``commit()``
-after it finds nothing left to do.
+ingest writer): it runs what ``Session.commit()`` runs before committing (the
+before_commit listeners, the last flush), sends the queued writes and the COMMIT, and
+returns at once; ``SentCommit.wait`` reads the answer (from any thread), and the session's
+own ``commit()`` after it finds nothing left to send (its after_commit listeners hear the
+commit then). On SQLite it commits at once.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@
 and ``insert_with_parents`` write many at once with as few statements as the backend
 allows (SQLite: one prepared statement, bound by the driver directly; PostgreSQL: the rows
 as one JSON document, and those that return nothing queued by ``deferred``, to go with the
-transaction's next statement or its commit).
+transaction's next statement or its commit). ``reserve_ids`` draws on PostgreSQL the ids of
+rows about to be inserted, for several tables at once: ``insert_returning_ids`` then needs
+no answer either, and queues its INSERT too.
 """
 
 from __future__ import annotations
@@ -29,6 +31,20 @@ def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else as_utc(value)
 
 
+_SEQUENCES: dict[str, str] = {}
+_RESERVED = "firelane.reserved_ids"  # in a session's info: {table name: [ids, ascending]}
+
+
+def _sequence(connection: sa.Connection, table: str) -> str:
+    """The sequence a PostgreSQL table's ids come from (read once per process)."""
+    found = _SEQUENCES.get(table)
+    if found is None:
+        found = _SEQUENCES[table] = connection.exec_driver_sql(
+            "SELECT pg_get_serial_sequence(%s, 'id')", (table,)
+        ).scalar_one()
+    return found
+
+
 class _Recordset:
     """A table's rows (with these keys) as PostgreSQL reads them in bulk: one JSON document
     (orjson, in C), read by ``json_populate_recordset`` into the table's own row type.
@@ -46,7 +62,6 @@ class _Recordset:
         # Names from the table's metadata, the rows as a parameter.
         self.source = f'json_populate_recordset(NULL::"{table.name}", %s)'
         self.times = tuple(name for name in names if isinstance(table.c[name].type, UTCDateTime))
-        self._sequence: str | None = None  # the id's, read when rows are first numbered
 
     @classmethod
     def of(cls, table: sa.Table, names: tuple[str, ...]) -> _Recordset:
@@ -68,13 +83,10 @@ class _Recordset:
     def numbered(self, connection: sa.Connection) -> str:
         """The INSERT, each row drawing the next id of the table's sequence as the rows are
         read, in order (so ascending ids follow the rows)."""
-        if self._sequence is None:
-            self._sequence = connection.exec_driver_sql(
-                "SELECT pg_get_serial_sequence(%s, 'id')", (self.table,)
-            ).scalar_one()
+        sequence = _sequence(connection, self.table)
         return (
             f'INSERT INTO "{self.table}" ("id", {self.quoted}) '  # noqa: S608
-            f"SELECT nextval('{self._sequence}'::regclass), {self.quoted} FROM {self.source}"
+            f"SELECT nextval('{sequence}'::regclass), {self.quoted} FROM {self.source}"
         )
 
 
@@ -216,6 +228,37 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
     connection.exec_driver_sql(head + marks, values)  # one prepared statement, executemany
 
 
+def reserve_ids(session: Session, counts: Sequence[tuple[sa.Table, int]]) -> None:
+    """Draw now the ids of rows this session is about to insert with
+    ``insert_returning_ids``, for several tables with one statement (PostgreSQL; elsewhere
+    nothing is done). Those INSERTs then take them and need no answer: they are queued
+    (``deferred``), to go with the transaction's next statement or its COMMIT. Ids drawn
+    and never used are gaps in their sequence, as a rolled-back INSERT's are."""
+    wanted = [(table, count) for table, count in counts if count > 0]
+    if not wanted or session.get_bind().dialect.name != "postgresql":
+        return
+    connection = session.connection()
+    # Sequence names from the catalogue, the counts as parameters.
+    draws = ", ".join(
+        f"ARRAY(SELECT nextval('{_sequence(connection, table.name)}'::regclass) "  # noqa: S608
+        "FROM generate_series(1, %s))"
+        for table, _ in wanted
+    )
+    drawn = connection.exec_driver_sql(f"SELECT {draws}", tuple(n for _, n in wanted)).one()
+    reserved: dict[str, list[int]] = session.info.setdefault(_RESERVED, {})
+    for (table, _), ids in zip(wanted, drawn, strict=True):
+        reserved[table.name] = sorted([*reserved.get(table.name, []), *ids])
+
+
+def _take_reserved(session: Session, table: sa.Table, count: int) -> list[int] | None:
+    reserved: dict[str, list[int]] | None = session.info.get(_RESERVED)
+    if not reserved or len(reserved.get(table.name, ())) < count:
+        return None
+    ids = reserved[table.name][:count]
+    del reserved[table.name][:count]
+    return ids
+
+
 def insert_returning_ids(
     session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]
 ) -> list[int]:
@@ -226,11 +269,18 @@ def insert_returning_ids(
     multi-row statement. So the ids come back in any order and are sorted: on PostgreSQL
     each row draws the sequence's next value as the rows are read, in row order, in the
     INSERT itself (one round trip); SQLite gives each row of an INSERT the next rowid in
-    turn (the largest plus one). Either way ascending ids follow the rows.
+    turn (the largest plus one). Either way ascending ids follow the rows. On PostgreSQL,
+    ids drawn beforehand by ``reserve_ids`` are used if there are enough of them: the rows
+    carry them and the INSERT is queued.
     """
     if not rows:
         return []
     if session.get_bind().dialect.name == "postgresql":
+        ids = _take_reserved(session, table, len(rows))
+        if ids is not None:
+            carried = [row | {"id": row_id} for row, row_id in zip(rows, ids, strict=True)]
+            _postgres_insert(session, table, carried, number=False)
+            return ids
         ids = _postgres_insert(session, table, rows, number=True)
     else:
         connection, head, marks, values = _sqlite_rows(session, table, rows)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.boards.models import Board, BoardColumn, Card, CardEvent
 from app.core.db import Database
-from app.core.rows import insert_returning_ids, insert_rows
+from app.core.rows import insert_returning_ids, insert_rows, reserve_ids
 
 BOARD = Board.__table__  # type: ignore[attr-defined]
 COLUMN = BoardColumn.__table__  # type: ignore[attr-defined]
@@ -137,3 +137,47 @@ def test_bulk_rows_store_times_and_json_as_the_orm_does(db: Database) -> None:
     assert [document(r[1]) for r in bulk] == [document(r[1]) for r in orm] == documents
     assert [row.created_at for row in parsed[:3]] == [start, other, start]
     assert [row.data for row in parsed[:3]] == documents
+
+
+def test_reserved_ids_are_taken_in_row_order_and_the_rows_stored_with_them(
+    db: Database,
+) -> None:
+    """``reserve_ids`` draws several tables' ids with one statement; the INSERTs after it
+    take them (on PostgreSQL queued: nothing is sent until the commit) and store the rows
+    under them. More rows than were reserved: the INSERT draws its own, as without."""
+    sent: list[str] = []
+
+    def record(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    start = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    boards = [
+        {"name": f"R{n}", "slug": f"r-{n}", "description": "", "created_at": start}
+        | {"updated_at": start}
+        for n in range(3)
+    ]
+    try:
+        with db.session() as session:
+            session.execute(sa.select(sa.literal(1)))
+            sent.clear()
+            reserve_ids(session, [(BOARD, 2), (COLUMN, 1), (EVENT, 0)])
+            reserved = len(sent)
+            first = insert_returning_ids(session, BOARD, boards[:2])
+            column = {"board_id": first[0], "name": "C", "position": 0, "wip_limit": None}
+            column |= {"wip_mode": "soft", "is_done": False, "created_at": start}
+            (column_id,) = insert_returning_ids(session, COLUMN, [column])
+            if db.dialect == "postgresql":
+                assert reserved == 1 and len(sent) == 1  # the INSERTs wait for the commit
+            else:
+                assert reserved == 0  # SQLite draws nothing ahead
+            (third,) = insert_returning_ids(session, BOARD, boards[2:])  # none left: drawn
+            session.commit()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert first == sorted(first) and third > first[-1]
+    with db.engine.connect() as conn:
+        slugs = dict(conn.execute(sa.select(BOARD.c.id, BOARD.c.slug)).all())
+        columns = conn.execute(sa.select(COLUMN.c.id, COLUMN.c.board_id)).all()
+    assert slugs == {first[0]: "r-0", first[1]: "r-1", third: "r-2"}
+    assert [tuple(row) for row in columns] == [(column_id, first[0])]

@@ -236,17 +236,11 @@ class AlertBook:
         """Write the openings and the card events of every signal applied so far, in order."""
         # The new cards' card.created events go first, in the same INSERT as the rest.
         entries: list[Entry] = []
-        # Their ids drawn at once (one statement), the new cards, alerts and events need no
+        # Their ids drawn with one statement, the new cards, alerts and events need no
         # answer from PostgreSQL: they go with the COMMIT.
-        openings = len(self._opening)
-        reserve_ids(
-            self.session,
-            [
-                (CARD_ROW.table, openings),
-                (ALERT_ROW.table, openings),
-                (EVENT_ROW.table, openings + len(self._pending)),
-            ],
-        )
+        new = len(self._opening)
+        drawn = [(CARD_ROW.table, new), (ALERT_ROW.table, new)]
+        reserve_ids(self.session, [*drawn, (EVENT_ROW.table, new + len(self._pending))])
         self._settle(created=entries)
         if not self._pending:
             write_events(self.session, entries)

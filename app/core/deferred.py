@@ -53,40 +53,12 @@ def _driver(connection: sa.Connection) -> Any:
     return driver
 
 
-_PREPARED = "firelane.deferred.prepared"  # in the connection's info: {statement: name}
-_MAX_PREPARED = 64  # statements prepared per connection; past it they are sent as text
-
-
-def _executable(connection: sa.Connection, cursor: Any, statement: str) -> str:
-    """``statement`` as the message carries it: EXECUTE of the same statement prepared
-    once per connection (a simple query is otherwise parsed and planned every time).
-
-    PREPARE is sent on its own the first time, and outlives a rollback (prepared
-    statements belong to the database session, not to its transaction).
-    """
-    prepared: dict[str, str] = connection.info.setdefault(_PREPARED, {})
-    name = prepared.get(statement)
-    if name is None:
-        if len(prepared) >= _MAX_PREPARED:
-            return statement
-        name = f"firelane_deferred_{len(prepared)}"
-        parts = statement.split("%s")
-        numbered = "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
-        cursor.execute(f"PREPARE {name} AS {numbered}")
-        prepared[statement] = name
-    marks = ", ".join(["%s"] * statement.count("%s"))
-    return f"EXECUTE {name}({marks})"
-
-
-def _texts(connection: sa.Connection, cursor: Any, queued: list[tuple[str, Any]]) -> list[str]:
+def _texts(cursor: Any, queued: list[tuple[str, Any]]) -> list[str]:
     """The queued statements with their values written in by psycopg's own quoting
     (client-side binding, a ``ClientCursor``), for one message of several statements
     (PostgreSQL's simple query protocol: one round trip; the server stops at the first
     that fails)."""
-    return [
-        cursor.mogrify(_executable(connection, cursor, statement), params)
-        for statement, params in queued
-    ]
+    return [cursor.mogrify(statement, params) for statement, params in queued]
 
 
 def _send(connection: sa.Connection, *, commit: bool) -> None:
@@ -99,7 +71,7 @@ def _send(connection: sa.Connection, *, commit: bool) -> None:
     statement, params = queued[0]
     try:
         with psycopg.ClientCursor(driver) as cursor:
-            texts = _texts(connection, cursor, queued)
+            texts = _texts(cursor, queued)
             if commit:
                 texts.append("COMMIT")  # the driver's commit after it finds nothing to do
             cursor.execute(";\n".join(texts))
@@ -200,7 +172,7 @@ def send_commit(session: Session) -> SentCommit:
     import psycopg
 
     with psycopg.ClientCursor(driver) as cursor:
-        text = ";\n".join([*_texts(connection, cursor, queued), "COMMIT"])
+        text = ";\n".join([*_texts(cursor, queued), "COMMIT"])
     pgconn = driver.pgconn
     pgconn.send_query(text.encode(driver.info.encoding))
     while pgconn.flush():  # a large message: wait until the socket took all of it

@@ -145,27 +145,6 @@ def test_a_rollback_to_a_savepoint_drops_only_what_came_after_it(pg: Database) -
     assert _names(pg) == ["before", "after"]
 
 
-def test_queued_statements_are_prepared_once_per_connection_and_outlive_a_rollback(
-    pg: Database,
-) -> None:
-    """The server plans a queued INSERT once per connection (PREPARE, then EXECUTE in the
-    message); a prepared statement belongs to the connection, not to the transaction that
-    made it, so one rolled back keeps it usable."""
-    with pg.engine.connect() as connection, Session(bind=connection) as session:
-        insert_rows(session, _ROWS, [_row("rolled back")])
-        session.execute(sa.select(sa.literal(1)))  # sends it, preparing it first
-        session.rollback()
-        for name in ("b", "c"):
-            insert_rows(session, _ROWS, [_row(name)])
-            session.commit()
-        prepared = session.execute(
-            sa.text("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'firelane%'")
-        ).scalars()
-        assert [text.split(" AS ", 1)[1][:25] for text in prepared] == ['INSERT INTO "deferred_row']
-        session.commit()
-    assert _names(pg) == ["b", "c"]
-
-
 def test_a_sent_commit_is_durable_once_answered_and_the_session_commits_after_it(
     pg: Database,
 ) -> None:

@@ -214,14 +214,14 @@ class CommitAhead(Generic[Place, Ticket]):
         except Exception:
             session.close()
             self.wait()  # a retry reads what the batch before it committed
-            settle_batch(self.db, self._lock, batch, self._settle, runner=run_batch)
+            self._store_carefully(batch)
             return
         self.wait()
         try:
             sent = deferred.send_commit(session)
         except Exception:
             session.close()
-            settle_batch(self.db, self._lock, batch, self._settle, runner=run_batch)
+            self._store_carefully(batch)
             return
         answer = self._thread.submit(self._await, sent, batch, outcomes)
         self._sent = _Sent(batch, session, outcomes, started, answer)
@@ -252,11 +252,16 @@ class CommitAhead(Generic[Place, Ticket]):
             sent.session.rollback()
         sent.session.close()
         logger.info("an ingest batch's COMMIT failed (%s); it is stored again", error)
-        settle_batch(self.db, self._lock, sent.batch, self._settle, runner=run_batch)
+        self._store_carefully(sent.batch)
 
     def close(self) -> None:
         self.wait()
         self._thread.shutdown()
+
+    def _store_carefully(self, batch: Sequence[tuple[Place, Ticket, IngestWork]]) -> None:
+        """Store a batch that failed ahead with ``run_batch`` (retried, or split), and
+        settle its answers from this thread."""
+        settle_batch(self.db, self._lock, batch, self._settle, runner=run_batch)
 
     def _await(
         self,
